@@ -1,1 +1,104 @@
 from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+
+import pytest
+
+from tests.support import dns
+
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+
+
+def chromium_path() -> str | None:
+    return os.environ.get("LLMADMIN_CHROMIUM") or shutil.which("chromium")
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if chromium_path():
+        return
+    skip = pytest.mark.skip(reason="no Chromium: install Debian's chromium or set LLMADMIN_CHROMIUM")
+    for item in items:
+        if "browser" in item.keywords:
+            item.add_marker(skip)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if not chromium_path():
+        terminalreporter.write_line(
+            "!!! BROWSER TESTS SKIPPED: no Chromium found (install Debian's chromium or set "
+            "LLMADMIN_CHROMIUM). HTMX behaviour was NOT tested in this run. !!!",
+            red=True,
+            bold=True,
+        )
+
+
+# --- upstream ---------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def _emulator_server() -> Iterator[object]:
+    from llmadmin.vectara.emulator import running_emulator
+
+    with running_emulator(api_key="test-dashboard-key") as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def emulator(_emulator_server: object, settings: object) -> Iterator[object]:
+    """The project's Vectara emulator over real HTTP, empty, and the dashboard pointed at it."""
+    emulator = _emulator_server
+    emulator.store.clear()  # type: ignore[attr-defined]
+    emulator.requests.clear()  # type: ignore[attr-defined]
+    settings.VECTARA_API_URL = emulator.base_url  # type: ignore[attr-defined]
+    settings.VECTARA_API_KEY = "test-dashboard-key"  # type: ignore[attr-defined]
+    yield emulator
+
+
+@pytest.fixture
+def dns_records() -> Iterator[dict[str, list[str]]]:
+    """What host names resolve to for the URI checks: tests add entries; cleared after."""
+    dns.RECORDS.clear()
+    dns.RECORDS.update(
+        {
+            "api.openai.com": ["104.18.6.192"],
+            "api.anthropic.com": ["160.79.104.10"],
+            "my-resource.openai.azure.com": ["20.62.58.1"],
+            "openrouter.ai": ["104.18.2.115"],
+        }
+    )
+    yield dns.RECORDS
+    dns.RECORDS.clear()
+
+
+# --- people -----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def team(db: None) -> object:
+    from tests.teams.factories import TeamFactory
+
+    return TeamFactory(name="Platform", slug="platform")
+
+
+@pytest.fixture
+def editor(team: object) -> object:
+    from tests.teams.factories import member
+
+    return member("editor", team, username="erin")
+
+
+@pytest.fixture
+def editor_client(client: object, editor: object) -> object:
+    client.force_login(editor)  # type: ignore[attr-defined]
+    return client

@@ -1,0 +1,139 @@
+"""Actions on LLMs. Each service owns its permission check, its upstream call, its local
+record and its audit event, so the browser form and any script behave the same."""
+
+from __future__ import annotations
+
+import logging
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db import DatabaseError, IntegrityError, transaction
+
+from llmadmin.audit.models import Outcome
+from llmadmin.audit.recorder import Origin, Target, record
+from llmadmin.core.errors import ApplicationError
+from llmadmin.teams.models import Team
+from llmadmin.teams.permissions import Action, can, roles_allowed
+from llmadmin.vectara.client import VectaraClient, get_client
+from llmadmin.vectara.errors import BadRequest, Conflict, VectaraError
+
+from .models import LLMDefinition
+from .spec import LLMSpec
+
+logger = logging.getLogger(__name__)
+
+
+class ActionDenied(ApplicationError):
+    """The person's role in the team does not allow the action."""
+
+
+def _denied_message(action: Action, team: Team | None) -> str:
+    roles = " or ".join(roles_allowed(action))
+    where = f"the team {team.name}" if team else "a team"
+    return f"You need the {roles} role in {where} to do this. Ask a team admin for access."
+
+
+def _name_taken(name: str) -> str:
+    return f"An LLM named {name!r} already exists. Choose another name."
+
+
+def llm_create(
+    *,
+    actor: AbstractBaseUser | AnonymousUser,
+    origin: Origin,
+    team: Team,
+    spec: LLMSpec,
+    client: VectaraClient | None = None,
+) -> LLMDefinition:
+    """Create the LLM in Vectara, then its local record owned by `team`.
+
+    Exactly one audit event is written per call, whatever happens. Nothing local is kept
+    unless Vectara created the LLM; if the local record can't be saved after Vectara did,
+    the upstream LLM is deleted again so the two never disagree.
+    """
+    target = Target("llm", "", spec.name)
+    details = {"request": spec.redacted_body()}
+
+    def fail(message: str, *, outcome: Outcome = Outcome.FAILURE, **upstream: object) -> None:
+        record(
+            origin=origin,
+            action=Action.LLM_CREATE,
+            outcome=outcome,
+            team=team,
+            target=target,
+            message=message,
+            details=details,
+            **upstream,  # type: ignore[arg-type]
+        )
+
+    if not can(actor, Action.LLM_CREATE, team):
+        message = _denied_message(Action.LLM_CREATE, team)
+        fail(message, outcome=Outcome.DENIED)
+        raise ActionDenied(message)
+
+    if LLMDefinition.objects.filter(name=spec.name).exists():
+        fail(_name_taken(spec.name))
+        raise ApplicationError(_name_taken(spec.name), field_errors={"name": _name_taken(spec.name)})
+
+    client = client or get_client()
+    try:
+        created = client.create_llm(spec.create_body())
+    except VectaraError as exc:
+        message = exc.user_message("create the LLM")
+        fail(message, upstream_status=exc.status, upstream_request_id=exc.request_id)
+        field_errors = dict(exc.field_errors) if isinstance(exc, BadRequest) else {}
+        if isinstance(exc, Conflict):
+            field_errors = {"name": _name_taken(spec.name)}
+        raise ApplicationError(message, field_errors=field_errors) from None
+
+    try:
+        with transaction.atomic():
+            llm = LLMDefinition.objects.create(
+                team=team,
+                vectara_id=created.id,
+                name=created.name,
+                type=created.type,
+                description=created.description,
+                model=created.model or spec.model,
+                uri=created.uri or spec.uri,
+                auth_type=spec.auth_type,
+                auth_public=spec.auth_public(),
+                auth_fingerprint=spec.auth_fingerprint(),
+                headers=dict(created.headers or spec.headers),
+                test_model_parameters=dict(spec.test_model_parameters),
+                enabled=created.enabled,
+                created_by=actor if actor.is_authenticated else None,
+            )
+            target = Target("llm", str(llm.pk), llm.name)
+            record(
+                origin=origin,
+                action=Action.LLM_CREATE,
+                outcome=Outcome.SUCCESS,
+                team=team,
+                target=target,
+                upstream_status=201,
+                message=f"Created {llm.name} in Vectara as {llm.vectara_id}.",
+                details={**details, "vectara_id": created.id},
+            )
+    except IntegrityError:
+        # Another worker saved the same name (or id) between our check and now.
+        _undo_upstream_create(client, created.id)
+        fail(_name_taken(spec.name))
+        raise ApplicationError(
+            _name_taken(spec.name), field_errors={"name": _name_taken(spec.name)}
+        ) from None
+    except DatabaseError:
+        logger.exception("Saving the local record of %s failed", created.id)
+        _undo_upstream_create(client, created.id)
+        raise ApplicationError(
+            "Vectara created the LLM but the dashboard's database could not record it, so it "
+            "was removed from Vectara again. Try again in a minute; if it keeps failing, ask "
+            "an operator to check the database."
+        ) from None
+    return llm
+
+
+def _undo_upstream_create(client: VectaraClient, vectara_id: str) -> None:
+    try:
+        client.delete_llm(vectara_id)
+    except VectaraError:
+        logger.warning("Could not delete %s from Vectara after a failed local save", vectara_id)
