@@ -86,7 +86,7 @@ class LLMCreateForm(forms.Form):
         widget=forms.URLInput(attrs={"placeholder": "https://api.openai.com/v1/chat/completions"}),
     )
     auth_type = forms.ChoiceField(
-        label="Authentication",
+        label="Credential type",
         choices=[(t, contract.AUTH_TYPES[t]) for t in FORM_AUTH_TYPES],
         initial="bearer",
     )
@@ -130,6 +130,7 @@ class LLMCreateForm(forms.Form):
     def __init__(
         self, data: QueryDict | None = None, *, header_data: QueryDict | None = None, **kwargs: Any
     ) -> None:
+        kwargs.setdefault("label_suffix", "")
         super().__init__(data, **kwargs)
         self.uri_check: UriCheck | None = None
         self.header_rows = self._header_rows_from(data if header_data is None else header_data)
@@ -141,7 +142,6 @@ class LLMCreateForm(forms.Form):
                 "hx-target": "#uri-feedback",
                 "hx-swap": "outerHTML",
                 "hx-params": "uri",
-                "aria-describedby": "uri-feedback",
             }
         )
         self.fields["auth_type"].widget.attrs.update(
