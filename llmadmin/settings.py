@@ -120,7 +120,7 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 
 # --- Vectara -------------------------------------------------------------------------------
-VECTARA_API_URL = env.url("VECTARA_API_URL", default="http://127.0.0.1:8765").geturl().rstrip("/")
+VECTARA_API_URL = env.url("VECTARA_API_URL", default="https://api.vectara.io").geturl().rstrip("/")
 VECTARA_API_KEY = env.str("VECTARA_API_KEY", default="")
 VECTARA_CONNECT_TIMEOUT = env.float("VECTARA_CONNECT_TIMEOUT", default=3.05)
 VECTARA_READ_TIMEOUT = env.float("VECTARA_READ_TIMEOUT", default=30.0)
