@@ -19,7 +19,7 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 DEBUG = env.bool("DEBUG", default=False)
 
 # Only DEBUG may run on the development key; production refuses to start without its own.
-DEV_SECRET_KEY = "django-insecure-llmadmin-development-key-never-use-in-production"
+DEV_SECRET_KEY = "django-insecure-llmadmin-development-key-never-use-in-production"  # noqa: S105 - refused below unless DEBUG
 SECRET_KEY = env.str("SECRET_KEY", default=DEV_SECRET_KEY)
 if not DEBUG and (SECRET_KEY == DEV_SECRET_KEY or len(SECRET_KEY) < 32):
     raise ImproperlyConfigured(

@@ -27,7 +27,9 @@ def chromium_path() -> str | None:
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     if chromium_path():
         return
-    skip = pytest.mark.skip(reason="no Chromium: install Debian's chromium or set LLMADMIN_CHROMIUM")
+    skip = pytest.mark.skip(
+        reason="no Chromium: install Debian's chromium or set LLMADMIN_CHROMIUM"
+    )
     for item in items:
         if "browser" in item.keywords:
             item.add_marker(skip)

@@ -8,10 +8,13 @@ os.environ.setdefault("SECRET_KEY", "test-secret-key-that-is-long-enough-for-the
 # Playwright's sync API runs an event loop in the test thread; live_server needs this.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
-from llmadmin.settings import *  # noqa: E402,F403
-from llmadmin.settings import STORAGES  # noqa: E402
+from llmadmin.settings import *  # noqa: F403
+from llmadmin.settings import STORAGES
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-STORAGES = {**STORAGES, "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"}}
+STORAGES = {
+    **STORAGES,
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
 LLMADMIN_DNS_RESOLVER = "tests.support.dns.resolve"
 VECTARA_API_KEY = "test-dashboard-key"

@@ -240,7 +240,9 @@ class LLMCreateForm(forms.Form):
         auth_type = cleaned.get("auth_type")
         for field in AUTH_FIELDS.get(auth_type or "", ()):
             if not cleaned.get(field) and field not in self.errors:
-                self.add_error(field, f"Enter the {self[field].label.lower()} for this authentication.")
+                self.add_error(
+                    field, f"Enter the {self[field].label.lower()} for this authentication."
+                )
         cleaned["headers"] = self._clean_headers(cleaned.get("header") or "")
         params = dict(cleaned.get("test_model_parameters") or {})
         if cleaned.get("max_tokens") is not None:

@@ -72,7 +72,9 @@ def llm_create(
 
     if LLMDefinition.objects.filter(name=spec.name).exists():
         fail(_name_taken(spec.name))
-        raise ApplicationError(_name_taken(spec.name), field_errors={"name": _name_taken(spec.name)})
+        raise ApplicationError(
+            _name_taken(spec.name), field_errors={"name": _name_taken(spec.name)}
+        )
 
     client = client or get_client()
     try:

@@ -41,7 +41,15 @@ AUTH_TYPES_BY_LLM_TYPE: dict[str, tuple[str, ...]] = {
 # Auth properties that carry a secret: Vectara answers them as "****", and llmadmin never
 # stores, logs or shows them.
 SECRET_AUTH_FIELDS = frozenset(
-    {"token", "value", "client_secret", "api_key", "key_json", "aws_secret_access_key", "access_token"}
+    {
+        "token",
+        "value",
+        "client_secret",
+        "api_key",
+        "key_json",
+        "aws_secret_access_key",
+        "access_token",
+    }
 )
 MASK = "****"
 

@@ -22,7 +22,9 @@ def browser() -> Iterator[object]:
 
 @pytest.fixture
 def page(browser, live_server) -> Iterator[object]:
-    context = browser.new_context(base_url=live_server.url, viewport={"width": 1100, "height": 1300})
+    context = browser.new_context(
+        base_url=live_server.url, viewport={"width": 1100, "height": 1300}
+    )
     context.set_default_timeout(10_000)
     page = context.new_page()
     yield page

@@ -23,7 +23,9 @@ def start(**env: str) -> subprocess.CompletedProcess[str]:
     )
 
 
-@pytest.mark.parametrize("key", [None, "short", "django-insecure-llmadmin-development-key-never-use-in-production"])
+@pytest.mark.parametrize(
+    "key", [None, "short", "django-insecure-llmadmin-development-key-never-use-in-production"]
+)
 def test_production_refuses_to_start_without_a_real_secret_key(key: str | None) -> None:
     result = start(DEBUG="false", **({"SECRET_KEY": key} if key else {}))
     assert result.returncode != 0

@@ -33,11 +33,17 @@ FAULTS = {
     ),
     "500": (Fault.status(500, {"messages": ["Internal error"], **REQ}), "500", 500),
     "502-html": (
-        Fault.status(502, raw_body="<html><body>Bad gateway</body></html>", content_type="text/html"),
+        Fault.status(
+            502, raw_body="<html><body>Bad gateway</body></html>", content_type="text/html"
+        ),
         "502",
         502,
     ),
-    "garbage-201": (Fault.status(201, raw_body="{not json", content_type="application/json"), "", 201),
+    "garbage-201": (
+        Fault.status(201, raw_body="{not json", content_type="application/json"),
+        "",
+        201,
+    ),
     "truncated": (Fault.truncated_json(), "", 201),
     "timeout": (Fault.hang_before_headers(5), "", None),
     "reset": (Fault.reset(), "", None),

@@ -60,7 +60,15 @@ def test_create_sends_the_contract_body_and_shows_the_detail_page(editor_client,
     assert llm.vectara_id == emulator.store.get("gpt-prod")["id"]
 
     page = editor_client.get(response["Location"]).content.decode()
-    for text in (llm.vectara_id, "gpt-prod", "Production GPT-4o", "gpt-4o", "enabled", "Bearer token", "…3210"):
+    for text in (
+        llm.vectara_id,
+        "gpt-prod",
+        "Production GPT-4o",
+        "gpt-4o",
+        "enabled",
+        "Bearer token",
+        "…3210",
+    ):
         assert text in page
     assert TOKEN not in page
 
@@ -136,13 +144,23 @@ def test_a_name_taken_in_vectara_is_shown_at_the_name_field(editor_client, emula
     assert (event.action, event.outcome, event.upstream_status) == ("llm.create", "failure", 409)
 
 
-def test_a_successful_create_is_one_audit_event_with_the_secret_redacted(editor_client, emulator) -> None:
+def test_a_successful_create_is_one_audit_event_with_the_secret_redacted(
+    editor_client, emulator
+) -> None:
     editor_client.post(NEW, form_data(), REMOTE_ADDR="198.51.100.7", HTTP_USER_AGENT="pytest-ua")
     event = AuditEvent.objects.get()
     llm = LLMDefinition.objects.get()
     assert (event.action, event.outcome, event.actor_username) == ("llm.create", "success", "erin")
-    assert (event.target_type, event.target_id, event.target_label) == ("llm", str(llm.pk), "gpt-prod")
-    assert (event.source_ip, event.user_agent, event.upstream_status) == ("198.51.100.7", "pytest-ua", 201)
+    assert (event.target_type, event.target_id, event.target_label) == (
+        "llm",
+        str(llm.pk),
+        "gpt-prod",
+    )
+    assert (event.source_ip, event.user_agent, event.upstream_status) == (
+        "198.51.100.7",
+        "pytest-ua",
+        201,
+    )
     assert event.request_id and event.team_slug == "platform"
     assert event.details["request"]["auth"] == {"type": "bearer", "token": "[redacted]"}
     assert TOKEN not in str(event.details)
@@ -187,7 +205,9 @@ def test_auth_fields_fragment_swaps_to_header_fields(editor_client) -> None:
     ],
 )
 def test_inline_uri_check_explains_refusals_warnings_and_hints(editor_client, uri, needle) -> None:
-    response = editor_client.post("/llms/new/check-uri/", {"uri": uri}, headers={"HX-Request": "true"})
+    response = editor_client.post(
+        "/llms/new/check-uri/", {"uri": uri}, headers={"HX-Request": "true"}
+    )
     html = response.content.decode()
     assert response.status_code == 200
     assert html.lstrip().startswith('<div id="uri-feedback"')

@@ -126,9 +126,12 @@ def test_max_tokens_merges_into_test_parameters_once() -> None:
     form = LLMCreateForm(post(max_tokens=64, test_model_parameters='{"temperature": 0}'))
     assert form.is_valid(), form.errors
     assert form.to_spec().test_model_parameters == {"temperature": 0, "max_tokens": 64}
-    assert "one place" in errors(max_tokens=5, test_model_parameters='{"max_tokens": 9}')[
-        "test_model_parameters"
-    ][0]
+    assert (
+        "one place"
+        in errors(max_tokens=5, test_model_parameters='{"max_tokens": 9}')["test_model_parameters"][
+            0
+        ]
+    )
 
 
 def test_extra_headers_become_a_mapping_and_blank_rows_are_ignored() -> None:
@@ -162,7 +165,13 @@ def test_bad_extra_headers_are_refused_row_by_row(
 
 def test_an_extra_header_may_not_repeat_the_auth_header() -> None:
     form = LLMCreateForm(
-        post(auth_type="header", header="api-key", value="v" * 20, header_name=["API-KEY"], header_value=["x"])
+        post(
+            auth_type="header",
+            header="api-key",
+            value="v" * 20,
+            header_name=["API-KEY"],
+            header_value=["x"],
+        )
     )
     assert not form.is_valid()
     assert "Authentication fields" in form.header_rows[0].error
@@ -171,7 +180,9 @@ def test_an_extra_header_may_not_repeat_the_auth_header() -> None:
 def test_upstream_field_errors_land_on_matching_fields() -> None:
     form = LLMCreateForm(post())
     assert form.is_valid()
-    form.add_upstream_errors({"auth.token": "Token rejected.", "model": "Unknown model.", "odd": "?"})
+    form.add_upstream_errors(
+        {"auth.token": "Token rejected.", "model": "Unknown model.", "odd": "?"}
+    )
     assert form.errors["token"] == ["Vectara says: Token rejected."]
     assert form.errors["model"] == ["Vectara says: Unknown model."]
     assert "Vectara says odd: ?" in form.non_field_errors()

@@ -31,23 +31,44 @@ def test_a_canary_secret_never_leaves_the_upstream_request(
     keep(
         editor_client.post(
             "/llms/new/",
-            {**common, "name": "canary-bearer", "uri": "https://api.openai.com/v1/chat/completions",
-             "auth_type": "bearer", "token": CANARY},
+            {
+                **common,
+                "name": "canary-bearer",
+                "uri": "https://api.openai.com/v1/chat/completions",
+                "auth_type": "bearer",
+                "token": CANARY,
+            },
         )
     )
     keep(
         editor_client.post(
             "/llms/new/",
-            {**common, "name": "canary-header", "uri": "https://api.anthropic.com/v1/messages",
-             "auth_type": "header", "header": "x-api-key", "value": CANARY},
+            {
+                **common,
+                "name": "canary-header",
+                "uri": "https://api.anthropic.com/v1/messages",
+                "auth_type": "header",
+                "header": "x-api-key",
+                "value": CANARY,
+            },
         )
     )
     # Invalid forms and htmx fragments re-render the form: the secret must not come back.
-    keep(editor_client.post("/llms/new/", {**common, "name": "", "auth_type": "bearer", "token": CANARY}))
+    keep(
+        editor_client.post(
+            "/llms/new/", {**common, "name": "", "auth_type": "bearer", "token": CANARY}
+        )
+    )
     keep(
         editor_client.post(
             "/llms/new/",
-            {**common, "name": "x", "auth_type": "bearer", "token": CANARY, "_action": "add_header"},
+            {
+                **common,
+                "name": "x",
+                "auth_type": "bearer",
+                "token": CANARY,
+                "_action": "add_header",
+            },
             headers={"HX-Request": "true"},
         )
     )
@@ -57,8 +78,13 @@ def test_a_canary_secret_never_leaves_the_upstream_request(
         keep(
             editor_client.post(
                 "/llms/new/",
-                {**common, "name": "canary-fail", "uri": "https://api.openai.com/v1/chat/completions",
-                 "auth_type": "bearer", "token": CANARY},
+                {
+                    **common,
+                    "name": "canary-fail",
+                    "uri": "https://api.openai.com/v1/chat/completions",
+                    "auth_type": "bearer",
+                    "token": CANARY,
+                },
             )
         )
     settings.VECTARA_API_URL = emulator.base_url

@@ -27,4 +27,3 @@ def test_contract_constants_match_the_contract() -> None:
     base = schema("OpenAILLMRequestBase")["properties"]
     assert base["name"]["maxLength"] == contract.NAME_MAX_LENGTH
     assert base["description"]["maxLength"] == contract.DESCRIPTION_MAX_LENGTH
-

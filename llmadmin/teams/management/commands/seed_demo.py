@@ -14,7 +14,12 @@ from django.db import transaction
 
 from llmadmin.teams.models import Membership, Role, Team
 
-DEMO_ROLES = {"viewer": Role.VIEWER, "editor": Role.EDITOR, "admin": Role.ADMIN, "auditor": Role.AUDITOR}
+DEMO_ROLES = {
+    "viewer": Role.VIEWER,
+    "editor": Role.EDITOR,
+    "admin": Role.ADMIN,
+    "auditor": Role.AUDITOR,
+}
 
 
 def demo_password() -> str:
