@@ -5,6 +5,7 @@ Every variable is documented in README.md and .env.example.
 
 from __future__ import annotations
 
+import ipaddress
 from pathlib import Path
 
 import environ
@@ -27,6 +28,19 @@ if not DEBUG and (SECRET_KEY == DEV_SECRET_KEY or len(SECRET_KEY) < 32):
     )
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
+
+# The audit log's HMAC key lives outside the database, so whoever can write rows can't re-seal
+# them. DEBUG may derive one from SECRET_KEY; production refuses to start without its own.
+AUDIT_HMAC_KEY = env.str("AUDIT_HMAC_KEY", default="")
+if not AUDIT_HMAC_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "AUDIT_HMAC_KEY must be set to a random string of at least 32 characters when "
+            "DEBUG is off."
+        )
+    AUDIT_HMAC_KEY = f"llmadmin-audit-development-key:{SECRET_KEY}"
+elif len(AUDIT_HMAC_KEY) < 32:
+    raise ImproperlyConfigured("AUDIT_HMAC_KEY must be a random string of at least 32 characters.")
 
 INSTALLED_APPS = [
     "django.contrib.auth",
@@ -71,6 +85,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "llmadmin.teams.context_processors.teams",
+                "llmadmin.audit.context_processors.audit_nav",
             ],
             "builtins": ["template_partials.templatetags.partials"],
         },
@@ -81,6 +97,14 @@ FORM_RENDERER = "llmadmin.core.forms.FormRenderer"
 
 DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
 DATABASES["default"].setdefault("ATOMIC_REQUESTS", False)
+# A second connection to the same database, so that an audit event of a failed or denied
+# action commits on its own even when the caller's transaction rolls back (audit/recorder.py).
+# In tests it mirrors "default" and so uses the same test database.
+DATABASES["audit"] = {
+    **DATABASES["default"],
+    "OPTIONS": dict(DATABASES["default"].get("OPTIONS", {})),
+    "TEST": {"MIRROR": "default"},
+}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://llmadmin")}
@@ -132,6 +156,23 @@ LLMADMIN_URI_ALLOW_HTTP = env.bool("LLMADMIN_URI_ALLOW_HTTP", default=False)
 LLMADMIN_URI_ALLOWED_HOSTS = env.list("LLMADMIN_URI_ALLOWED_HOSTS", default=[])
 # Dotted path of the resolver used by the URI check; tests inject a static one.
 LLMADMIN_DNS_RESOLVER = "llmadmin.llms.uri_policy.system_resolver"
+
+# --- Audit log -------------------------------------------------------------------------------
+# Proxies (IPs or CIDRs) whose X-Forwarded-For is believed; empty: the peer address is the source.
+LLMADMIN_TRUSTED_PROXIES = env.list("LLMADMIN_TRUSTED_PROXIES", default=[])
+for _proxy in LLMADMIN_TRUSTED_PROXIES:
+    try:
+        ipaddress.ip_network(_proxy, strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"LLMADMIN_TRUSTED_PROXIES has {_proxy!r}, which is not an IP address or CIDR range."
+        ) from None
+
+# --- Log-in throttling (llmadmin/teams/login_throttle.py), counted in the shared cache -----
+LLMADMIN_LOGIN_MAX_FAILURES_PER_USER = env.int("LLMADMIN_LOGIN_MAX_FAILURES_PER_USER", default=5)
+LLMADMIN_LOGIN_MAX_FAILURES_PER_IP = env.int("LLMADMIN_LOGIN_MAX_FAILURES_PER_IP", default=20)
+LLMADMIN_LOGIN_WINDOW_SECONDS = env.int("LLMADMIN_LOGIN_WINDOW_SECONDS", default=15 * 60)
+LLMADMIN_LOGIN_LOCKOUT_SECONDS = env.int("LLMADMIN_LOGIN_LOCKOUT_SECONDS", default=15 * 60)
 
 LOGGING = {
     "version": 1,

@@ -5,11 +5,15 @@ from __future__ import annotations
 import os
 
 os.environ.setdefault("SECRET_KEY", "test-secret-key-that-is-long-enough-for-the-check-0123456789")
+os.environ.setdefault("AUDIT_HMAC_KEY", "test-audit-hmac-key-that-is-long-enough-0123456789")
 # Playwright's sync API runs an event loop in the test thread; live_server needs this.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 from llmadmin.settings import *  # noqa: F403
-from llmadmin.settings import STORAGES
+from llmadmin.settings import INSTALLED_APPS, STORAGES
+
+# Lets the test runner's flush empty the append-only audit table (tests/audit/flushapp).
+INSTALLED_APPS = [*INSTALLED_APPS, "tests.audit.flushapp"]
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES = {

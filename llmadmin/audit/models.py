@@ -15,6 +15,9 @@ class AuditEvent(models.Model):
 
     Actor, team and target are kept as ids plus a text snapshot rather than foreign keys,
     so that deleting a user, team or LLM neither rewrites nor loses its history.
+
+    `mac` seals the event's content together with `prev_mac`, the seal of the event before
+    it (see chain.py), so editing, deleting or re-ordering any row breaks the chain.
     """
 
     occurred_at = models.DateTimeField(default=timezone.now, db_index=True)
@@ -35,12 +38,19 @@ class AuditEvent(models.Model):
     message = models.TextField(blank=True)
     # Redacted before it gets here: no secret ever reaches this column.
     details = models.JSONField(default=dict, blank=True)
+    prev_mac = models.CharField(max_length=64, blank=True)
+    mac = models.CharField(max_length=64, blank=True)
 
     class Meta:
         ordering = ["-id"]
+        # Every filter of the auditor's list is paired with -id so keyset pages stay index scans.
         indexes = [
             models.Index(fields=["target_type", "target_id", "-id"], name="audit_target"),
             models.Index(fields=["action", "-id"], name="audit_action"),
+            models.Index(fields=["team_id", "-id"], name="audit_team"),
+            models.Index(fields=["actor_id", "-id"], name="audit_actor"),
+            models.Index(fields=["actor_username", "-id"], name="audit_actor_name"),
+            models.Index(fields=["outcome", "-id"], name="audit_outcome"),
         ]
 
     def __str__(self) -> str:
@@ -53,3 +63,19 @@ class AuditEvent(models.Model):
 
     def delete(self, *args: object, **kwargs: object) -> tuple[int, dict[str, int]]:
         raise ValueError("Audit events are append-only; an event can't be deleted.")
+
+
+class ChainHead(models.Model):
+    """The one row every append locks, so appends from many workers form one linear chain.
+
+    It also remembers the newest event, so deleting the newest rows is noticed by
+    `audit_verify` even without a checkpoint (unless this row is rewritten too; checkpoints
+    kept off the box cover that).
+    """
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=1)
+    last_event_id = models.BigIntegerField(null=True, blank=True)
+    last_mac = models.CharField(max_length=64, blank=True)
+
+    def __str__(self) -> str:
+        return f"audit chain head at event {self.last_event_id}"

@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
+import json
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connections
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.http import HttpRequest
+from django.utils import timezone
 
 from llmadmin.teams.models import Team
 
+from . import chain
 from .models import AuditEvent, Outcome
+from .source_ip import client_ip
+
+logger = logging.getLogger(__name__)
+
+# A second connection to the same database (settings.DATABASES["audit"]).
+INDEPENDENT_ALIAS = "audit"
 
 
 @dataclass(frozen=True)
@@ -29,8 +42,7 @@ class Origin:
         return cls(
             actor_id=user.pk if user.is_authenticated else None,
             actor_username=user.get_username() if user.is_authenticated else "",
-            # Proxies are not trusted yet: the peer address is the only one we know is real.
-            source_ip=request.META.get("REMOTE_ADDR") or None,
+            source_ip=client_ip(request),
             user_agent=request.headers.get("User-Agent", "")[:512],
             request_id=getattr(request, "request_id", ""),
         )
@@ -60,23 +72,86 @@ def record(
     message: str = "",
     details: Mapping[str, Any] | None = None,
 ) -> AuditEvent:
-    """Append one event. Call it outside any transaction that may roll back when the event
-    reports a failure, so the failure is kept."""
-    return AuditEvent.objects.create(
+    """Append one event to the chain.
+
+    A success inside the caller's transaction is part of it and rolls back with it (the
+    action didn't happen after all). A failure or refusal is kept whatever the caller's
+    transaction does: inside one, it is written on a second connection that commits at once.
+    """
+    event = AuditEvent(
+        occurred_at=timezone.now(),
         actor_id=origin.actor_id,
-        actor_username=origin.actor_username,
+        actor_username=origin.actor_username[:150],
         source_ip=origin.source_ip,
-        user_agent=origin.user_agent,
-        request_id=origin.request_id,
+        user_agent=origin.user_agent[:512],
+        request_id=origin.request_id[:64],
         team_id=team.pk if team else None,
         team_slug=team.slug if team else "",
-        action=action,
+        action=str(action)[:64],
         outcome=outcome,
-        target_type=target.type if target else "",
-        target_id=target.id if target else "",
+        target_type=target.type[:32] if target else "",
+        target_id=target.id[:64] if target else "",
         target_label=target.label[:255] if target else "",
         upstream_status=upstream_status,
-        upstream_request_id=upstream_request_id or "",
+        upstream_request_id=(upstream_request_id or "")[:128],
         message=message,
-        details=dict(details or {}),
+        # What the MAC covers must be exactly what the JSON column gives back.
+        details=json.loads(json.dumps(dict(details or {}), cls=DjangoJSONEncoder)),
     )
+    default = connections["default"]
+    if outcome == Outcome.SUCCESS or not _in_callers_transaction(default):
+        return _append_on(default, event)
+    return _append_independently(default, event)
+
+
+def _in_callers_transaction(connection: BaseDatabaseWrapper) -> bool:
+    # The test runner wraps each test in a transaction of its own; that one is not the
+    # caller's, just as Django's durable=True check ignores it.
+    return any(not getattr(block, "_from_testcase", False) for block in connection.atomic_blocks)
+
+
+def _append_on(connection: BaseDatabaseWrapper, event: AuditEvent) -> AuditEvent:
+    chain.append(event, using=connection.alias)
+    if connection.vendor == "postgresql" and _in_callers_transaction(connection):
+        # This transaction now holds the chain's lock until it ends; remember which one, so
+        # a later independent write from the same thread doesn't wait for itself forever.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT txid_current()")
+            connection.audit_chain_xid = cursor.fetchone()[0]  # type: ignore[attr-defined]
+    return event
+
+
+def _holds_chain_lock(connection: BaseDatabaseWrapper) -> bool:
+    xid = getattr(connection, "audit_chain_xid", None)
+    if connection.vendor != "postgresql" or xid is None:
+        return False
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT txid_current_if_assigned()")
+        return cursor.fetchone()[0] == xid
+
+
+def _append_independently(default: BaseDatabaseWrapper, event: AuditEvent) -> AuditEvent:
+    if not _holds_chain_lock(default):
+        try:
+            return chain.append(event, using=INDEPENDENT_ALIAS)
+        except Exception:
+            # Whatever stopped the second connection (SQLite's single writer is held by this
+            # very transaction, the database refused it…), an event that shares the caller's
+            # fate is better than none.
+            logger.warning(
+                "Could not write the audit event %s on its own connection; writing it in the "
+                "caller's transaction instead.",
+                event.action,
+                exc_info=True,
+            )
+            event.pk = None
+            event._state.adding = True
+            event._state.db = None
+    else:
+        logger.warning(
+            "The audit event %s is written in the caller's transaction, which already "
+            "appended to the chain; it is lost if that transaction rolls back. Record "
+            "failures after leaving the transaction.",
+            event.action,
+        )
+    return _append_on(default, event)

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+from typing import Any
+
+from django import forms
 from django.forms.renderers import TemplatesSetting
 
 
@@ -8,3 +11,11 @@ class FormRenderer(TemplatesSetting):
     inputs, help and errors stay together in grids and on phones."""
 
     field_template_name = "forms/field.html"
+
+
+class Form(forms.Form):
+    """A form whose labels carry no trailing colon, like the rest of the interface."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)

@@ -12,6 +12,7 @@ from django import forms
 from django.http import QueryDict
 from django.urls import reverse
 
+from llmadmin.core.forms import Form
 from llmadmin.vectara import contract
 
 from . import validators
@@ -54,7 +55,7 @@ def _secret_input() -> forms.PasswordInput:
     return forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"})
 
 
-class LLMCreateForm(forms.Form):
+class LLMCreateForm(Form):
     type = forms.ChoiceField(
         label="Type",
         choices=[(t, contract.LLM_TYPES[t]) for t in FORM_LLM_TYPES],
@@ -130,7 +131,6 @@ class LLMCreateForm(forms.Form):
     def __init__(
         self, data: QueryDict | None = None, *, header_data: QueryDict | None = None, **kwargs: Any
     ) -> None:
-        kwargs.setdefault("label_suffix", "")
         super().__init__(data, **kwargs)
         self.uri_check: UriCheck | None = None
         self.header_rows = self._header_rows_from(data if header_data is None else header_data)

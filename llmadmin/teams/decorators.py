@@ -6,21 +6,49 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 
 from llmadmin.audit.models import Outcome
-from llmadmin.audit.recorder import Origin, record
+from llmadmin.audit.recorder import Origin, Target, record
 
-from .permissions import Action, can, roles_allowed
-from .selectors import team_current
+from .models import Team
+from .permissions import Action, can, needs_sentence
+from .selectors import team_choices_for_request, team_current
 
 View = Callable[..., HttpResponse]
 
 
-def team_action_required(action: Action) -> Callable[[View], View]:
-    """Let the view run only for people whose role in their current team allows `action`.
+def deny(
+    request: HttpRequest,
+    *,
+    action: Action | str,
+    team: Team | None,
+    message: str,
+    target: Target | None = None,
+    details: dict[str, Any] | None = None,
+) -> PermissionDenied:
+    """Record one `access.denied` event and give the 403 to raise; the 403 page shows
+    `message`, so it must say what is missing and what to do."""
+    record(
+        origin=Origin.from_request(request),
+        action="access.denied",
+        outcome=Outcome.DENIED,
+        team=team,
+        target=target,
+        message=message,
+        details={"action": str(action), "path": request.path[:500], **(details or {})},
+    )
+    return PermissionDenied(message)
 
-    The view finds that team on `request.team`. A refusal answers 403 with a sentence naming
+
+def team_action_required(
+    action: Action, *, slug_kwarg: str | None = None
+) -> Callable[[View], View]:
+    """Let the view run only for people whose role in the team allows `action`.
+
+    The team is the person's current one, or with `slug_kwarg` the one named in the URL;
+    a team the person is not in answers 404, so a slug does not tell whether it exists.
+    The view finds the team on `request.team`. A refusal answers 403 with a sentence naming
     the role needed, and is recorded as an `access.denied` audit event.
     """
 
@@ -28,22 +56,19 @@ def team_action_required(action: Action) -> Callable[[View], View]:
         @login_required
         @wraps(view)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            team = team_current(request)
+            if slug_kwarg:
+                slug = kwargs[slug_kwarg]
+                choice = next(
+                    (c for c in team_choices_for_request(request) if c.team.slug == slug), None
+                )
+                if choice is None:
+                    raise Http404("No such team, or you are not in it.")
+                team: Team | None = choice.team
+            else:
+                team = team_current(request)
             if not can(request.user, action, team):
-                roles = " or ".join(roles_allowed(action))
-                message = (
-                    f"This page needs the {roles} role in a team; you don't have it. "
-                    "Ask a team admin for access."
-                )
-                record(
-                    origin=Origin.from_request(request),
-                    action="access.denied",
-                    outcome=Outcome.DENIED,
-                    team=team,
-                    message=message,
-                    details={"action": str(action), "path": request.path[:500]},
-                )
-                raise PermissionDenied(message)
+                message = f"{needs_sentence(action, team)} Ask a team admin for access."
+                raise deny(request, action=action, team=team, message=message)
             request.team = team  # type: ignore[attr-defined]
             return view(request, *args, **kwargs)
 

@@ -1,7 +1,8 @@
 """The one permission policy: which role may do which action, in which team.
 
-Every view, service and template flag asks `can()`; list pages ask `teams_for()`. Both
-read the same table, so an object check and a list filter can't drift apart.
+Every view, service and template flag asks `can()` (or `allowed()`, its body, when the
+person's role is already known); list pages ask `teams_for()`. All of them read the same
+table, so an object check, a list filter and a hidden button can't drift apart.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from enum import StrEnum
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db.models import QuerySet
 
-from .models import Role, Team
+from .models import Membership, Role, Team
 
 
 class Action(StrEnum):
@@ -24,6 +25,8 @@ class Action(StrEnum):
     MEMBERS_MANAGE = "members.manage"
     AUDIT_VIEW = "audit.view"
     AUDIT_EXPORT = "audit.export"
+    # In no role: only org admins create teams.
+    TEAM_CREATE = "team.create"
 
 
 _EDIT = {Action.LLM_VIEW, Action.LLM_CREATE, Action.LLM_TEST, Action.LLM_EDIT, Action.LLM_TOGGLE}
@@ -36,12 +39,46 @@ ROLE_ACTIONS: dict[str, frozenset[Action]] = {
     Role.AUDITOR: frozenset(_AUDIT),
 }
 
-User = AbstractBaseUser | AnonymousUser
+
+class SystemActor:
+    """The actor of scripted set-up (`manage.py grant_role`): whoever can run manage.py
+    already owns the database, so it acts with an org admin's rights."""
+
+    pk = None
+    is_authenticated = True
+    is_active = True
+    is_superuser = True
+
+    def get_username(self) -> str:
+        return "manage.py"
+
+
+SYSTEM = SystemActor()
+
+User = AbstractBaseUser | AnonymousUser | SystemActor
 
 
 def roles_allowed(action: Action) -> list[str]:
     """The roles that may do `action`, for messages such as "needs the editor role"."""
     return [role for role, actions in ROLE_ACTIONS.items() if action in actions]
+
+
+def needs_sentence(action: Action, team: Team | None = None) -> str:
+    """Who may do `action`, as a sentence for a refusal."""
+    roles = roles_allowed(action)
+    if not roles:
+        return "Only an org admin can do this."
+    where = f"the team {team.name}" if team else "a team"
+    return f"This needs the {' or '.join(roles)} role in {where}; you don't have it."
+
+
+def allowed(user: User, action: Action, *, role: str | None) -> bool:
+    """The decision itself, given `user`'s role in the team (None when not a member)."""
+    if not user.is_authenticated or not user.is_active:
+        return False
+    if user.is_superuser:
+        return True
+    return role is not None and action in ROLE_ACTIONS.get(role, frozenset())
 
 
 def teams_for(user: User, action: Action) -> QuerySet[Team]:
@@ -55,12 +92,17 @@ def teams_for(user: User, action: Action) -> QuerySet[Team]:
     ).distinct()
 
 
+def role_in(user: User, team: Team | None) -> str | None:
+    """`user`'s role in `team`, or None when they are not a member."""
+    if team is None or not user.is_authenticated or isinstance(user, SystemActor):
+        return None
+    return Membership.objects.filter(user=user, team=team).values_list("role", flat=True).first()
+
+
 def can(user: User, action: Action, team: Team | None) -> bool:
     """May `user` do `action` in `team`? Unowned objects (team None) are for org admins."""
     if not user.is_authenticated or not user.is_active:
         return False
     if user.is_superuser:
         return True
-    if team is None:
-        return False
-    return teams_for(user, action).filter(pk=team.pk).exists()
+    return allowed(user, action, role=role_in(user, team))

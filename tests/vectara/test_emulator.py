@@ -1,7 +1,7 @@
 """The Vectara emulator, exercised over real HTTP with `requests` (no mocks).
 
-Answers are checked against the upstream contract, shared/vectara/llms-openapi.yaml, when that
-file is present; the behaviour checks run either way.
+Answers are checked against the upstream contract (the repo's copy of
+shared/vectara/llms-openapi.yaml, which tests/vectara/test_contract_copy.py keeps identical).
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ import sys
 import threading
 from base64 import urlsafe_b64encode
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
@@ -34,6 +33,7 @@ from llmadmin.vectara.emulator import (
     make_server,
     running_emulator,
 )
+from tests.support.contract import CONTRACT
 
 API_KEY = "emulator-test-key-0123"
 MASK = "****"
@@ -47,7 +47,7 @@ SECRET_FIELDS = {
     "aws_secret_access_key",
     "access_token",
 }
-CONTRACT_PATH = Path(settings.BASE_DIR).parent / "shared" / "vectara" / "llms-openapi.yaml"
+CONTRACT_PATH = CONTRACT
 PLATFORM_IDS = [llm["id"] for llm in PLATFORM_LLMS]
 
 

@@ -1,0 +1,69 @@
+from __future__ import annotations
+
+from django import forms
+
+from llmadmin.core.forms import Form
+from llmadmin.teams.models import Team
+from llmadmin.teams.permissions import Action
+
+from .models import Outcome
+from .selectors import EventFilter
+
+KNOWN_ACTIONS = sorted({str(action) for action in Action} | {"access.denied", "audit.export"})
+
+
+class EventFilterForm(Form):
+    """The auditor's filters. Invalid values are ignored (and shown as errors), never fatal."""
+
+    q = forms.CharField(label="Search", required=False, max_length=200)
+    actor = forms.CharField(label="Actor (username)", required=False, max_length=150)
+    team = forms.ModelChoiceField(
+        label="Team", queryset=Team.objects.none(), required=False, empty_label="All teams"
+    )
+    action = forms.CharField(
+        label="Action",
+        required=False,
+        max_length=64,
+        help_text="For example llm.create, or llm.* for every LLM action.",
+    )
+    outcome = forms.ChoiceField(
+        label="Outcome", required=False, choices=[("", "Any outcome"), *Outcome.choices]
+    )
+    target = forms.CharField(
+        label="Target",
+        required=False,
+        max_length=255,
+        help_text="A name, or type:id such as llm:12.",
+    )
+    since = forms.DateField(
+        label="From (UTC)", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    until = forms.DateField(
+        label="To (UTC)", required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args: object, all_teams: bool = False, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        # Only an org admin chooses a team; everyone else sees their current team's events.
+        if all_teams:
+            self.fields["team"].queryset = Team.objects.order_by("name")  # type: ignore[attr-defined]
+        else:
+            del self.fields["team"]
+        self.fields["action"].widget.attrs["list"] = "audit-actions"
+
+    def filters(self) -> EventFilter:
+        if not self.is_bound:
+            return EventFilter()
+        self.is_valid()
+        data = self.cleaned_data
+        team = data.get("team")
+        return EventFilter(
+            actor=(data.get("actor") or "").strip(),
+            team_id=team.pk if team else None,
+            action=(data.get("action") or "").strip(),
+            outcome=data.get("outcome") or "",
+            target=(data.get("target") or "").strip(),
+            since=data.get("since"),
+            until=data.get("until"),
+            text=(data.get("q") or "").strip(),
+        )

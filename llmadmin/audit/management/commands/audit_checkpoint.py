@@ -1,0 +1,20 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+
+from llmadmin.audit.verify import newest_checkpoint
+
+
+class Command(BaseCommand):
+    help = (
+        "Print the newest audit event as ID:MAC. Keep it off this machine and later run "
+        "`audit_verify --checkpoint ID:MAC` to prove no event up to it was removed."
+    )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        checkpoint = newest_checkpoint()
+        if checkpoint is None:
+            raise CommandError("The audit log is empty; there is no head to print yet.")
+        self.stdout.write(str(checkpoint))

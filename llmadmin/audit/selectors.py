@@ -1,0 +1,136 @@
+"""Reading the audit log: who may see which events, the auditor's filters, keyset pages."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+
+from django.db.models import Q, QuerySet
+
+from llmadmin.teams.models import Team
+from llmadmin.teams.permissions import User
+
+from .chain import GENESIS, mac_matches
+from .models import AuditEvent
+
+PAGE_SIZE = 50
+
+
+@dataclass(frozen=True)
+class EventFilter:
+    actor: str = ""
+    team_id: int | None = None
+    action: str = ""
+    outcome: str = ""
+    target: str = ""
+    since: date | None = None
+    until: date | None = None
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class EventPage:
+    events: list[AuditEvent]
+    older_cursor: int | None
+    newer_cursor: int | None
+
+
+@dataclass(frozen=True)
+class ChainPosition:
+    mac_verifies: bool
+    links_to_previous: bool
+    is_first: bool
+
+
+def audit_event_visible(*, user: User, team: Team | None) -> QuerySet[AuditEvent]:
+    """An org admin sees every event; anyone else only the events of `team`, their current one."""
+    if user.is_authenticated and user.is_superuser:
+        return AuditEvent.objects.all()
+    if team is None:
+        return AuditEvent.objects.none()
+    return AuditEvent.objects.filter(team_id=team.pk)
+
+
+def _day_start(day: date) -> datetime:
+    return datetime.combine(day, time.min, tzinfo=UTC)
+
+
+def audit_event_filter(
+    *, events: QuerySet[AuditEvent], filters: EventFilter
+) -> QuerySet[AuditEvent]:
+    if filters.actor:
+        events = events.filter(actor_username=filters.actor)
+    if filters.team_id is not None:
+        events = events.filter(team_id=filters.team_id)
+    if filters.action:
+        # "llm.*" means every llm action.
+        if filters.action.endswith("*"):
+            events = events.filter(action__startswith=filters.action[:-1])
+        else:
+            events = events.filter(action=filters.action)
+    if filters.outcome:
+        events = events.filter(outcome=filters.outcome)
+    if filters.target:
+        kind, sep, ident = filters.target.partition(":")
+        if sep and kind and ident:
+            events = events.filter(target_type=kind, target_id=ident)
+        else:
+            events = events.filter(
+                Q(target_label__icontains=filters.target) | Q(target_id=filters.target)
+            )
+    if filters.since:
+        events = events.filter(occurred_at__gte=_day_start(filters.since))
+    if filters.until:
+        events = events.filter(occurred_at__lt=_day_start(filters.until + timedelta(days=1)))
+    if filters.text:
+        text = filters.text
+        events = events.filter(
+            Q(message__icontains=text)
+            | Q(target_label__icontains=text)
+            | Q(actor_username__icontains=text)
+            | Q(action__icontains=text)
+            | Q(request_id=text)
+            | Q(upstream_request_id=text)
+        )
+    return events
+
+
+def audit_event_page(
+    *,
+    events: QuerySet[AuditEvent],
+    before: int | None = None,
+    after: int | None = None,
+    size: int = PAGE_SIZE,
+) -> EventPage:
+    """One page, newest first, found by id (keyset) rather than by offset, and never counted,
+    so the last page of a million rows costs what the first does."""
+    if after is not None:
+        rows = list(events.filter(id__gt=after).order_by("id")[: size + 1])
+        has_newer = len(rows) > size
+        rows = rows[:size][::-1]
+        has_older = bool(rows) and events.filter(id__lt=rows[-1].pk).exists()
+    else:
+        scoped = events.filter(id__lt=before) if before is not None else events
+        rows = list(scoped.order_by("-id")[: size + 1])
+        has_older = len(rows) > size
+        rows = rows[:size]
+        has_newer = before is not None and bool(rows) and events.filter(id__gt=rows[0].pk).exists()
+    if not rows and (before is not None or after is not None):
+        # A cursor past either end (an old link): show the newest page rather than nothing.
+        return audit_event_page(events=events, size=size)
+    return EventPage(
+        events=rows,
+        older_cursor=rows[-1].pk if has_older else None,
+        newer_cursor=rows[0].pk if has_newer else None,
+    )
+
+
+def audit_event_position(*, event: AuditEvent) -> ChainPosition:
+    """Where `event` sits in the chain: does its MAC verify, and does it link to its predecessor."""
+    previous = AuditEvent.objects.filter(id__lt=event.pk).order_by("-id").only("mac").first()
+    expected = previous.mac if previous else GENESIS
+    return ChainPosition(
+        mac_verifies=mac_matches(event),
+        links_to_previous=event.prev_mac == expected,
+        is_first=previous is None,
+    )

@@ -1,0 +1,73 @@
+from __future__ import annotations
+
+import json
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_GET
+from django.views.decorators.vary import vary_on_headers
+
+from llmadmin.teams.decorators import team_action_required
+from llmadmin.teams.permissions import Action
+
+from . import selectors
+from .diff import details_diff
+from .forms import KNOWN_ACTIONS, EventFilterForm
+
+LIST_TEMPLATE = "audit/event_list.html"
+
+
+def _cursor(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
+
+
+@require_GET
+@vary_on_headers("HX-Request")
+@team_action_required(Action.AUDIT_VIEW)
+def event_list(request: HttpRequest) -> HttpResponse:
+    team = request.team  # type: ignore[attr-defined]
+    all_teams = request.user.is_superuser
+    form = EventFilterForm(request.GET or None, all_teams=all_teams)
+    events = selectors.audit_event_filter(
+        events=selectors.audit_event_visible(user=request.user, team=team),
+        filters=form.filters(),
+    )
+    page = selectors.audit_event_page(
+        events=events,
+        before=_cursor(request.GET.get("before")),
+        after=_cursor(request.GET.get("after")),
+    )
+    htmx = request.htmx  # type: ignore[attr-defined]
+    # A history restore asks for the whole page; a filter change or page link only the results.
+    partial = htmx and not htmx.history_restore_request
+    return render(
+        request,
+        f"{LIST_TEMPLATE}#results" if partial else LIST_TEMPLATE,
+        {
+            "form": form,
+            "page": page,
+            "scope": "every team" if all_teams else f"the team {team.name}",
+            "known_actions": KNOWN_ACTIONS,
+        },
+    )
+
+
+@require_GET
+@team_action_required(Action.AUDIT_VIEW)
+def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    # 404, not 403, for another team's event: an id must not tell whether it exists.
+    visible = selectors.audit_event_visible(
+        user=request.user,
+        team=request.team,  # type: ignore[attr-defined]
+    )
+    event = get_object_or_404(visible, pk=pk)
+    return render(
+        request,
+        "audit/event_detail.html",
+        {
+            "event": event,
+            "diff": details_diff(event.details),
+            "details_json": json.dumps(event.details, indent=2, sort_keys=True, ensure_ascii=False),
+            "position": selectors.audit_event_position(event=event),
+        },
+    )

@@ -1,0 +1,188 @@
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import HttpResponseClientRedirect
+
+from llmadmin.audit.recorder import Origin
+from llmadmin.core.errors import ApplicationError
+
+from . import selectors, services
+from .decorators import deny, team_action_required
+from .forms import MemberAddForm, TeamCreateForm
+from .models import Membership, Role, Team
+from .permissions import Action, allowed
+
+MEMBERS_TEMPLATE = "teams/member_list.html"
+
+
+@require_GET
+@login_required
+def team_list(request: HttpRequest) -> HttpResponse:
+    return _team_list_page(request, TeamCreateForm())
+
+
+def _team_list_page(request: HttpRequest, form: TeamCreateForm, status: int = 200) -> HttpResponse:
+    choices = selectors.team_choices_for_request(request)
+    rows = [
+        {
+            "team": c.team,
+            "role": c.role,
+            "can_manage": allowed(request.user, Action.MEMBERS_MANAGE, role=c.role),
+        }
+        for c in choices
+    ]
+    return render(request, "teams/team_list.html", {"rows": rows, "form": form}, status=status)
+
+
+@require_POST
+@team_action_required(Action.TEAM_CREATE)
+def team_create(request: HttpRequest) -> HttpResponse:
+    form = TeamCreateForm(request.POST)
+    if form.is_valid():
+        try:
+            team = services.team_create(
+                actor=request.user,
+                origin=Origin.from_request(request),
+                name=form.cleaned_data["name"],
+                slug=form.cleaned_data["slug"],
+            )
+        except services.ActionDenied as exc:
+            raise deny_already_recorded(exc) from None
+        except ApplicationError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(
+                request, f"The team {team.name} is created. Add its first admin below."
+            )
+            return redirect("teams:members", slug=team.slug)
+    return _team_list_page(request, form)
+
+
+@require_POST
+@login_required
+def team_switch(request: HttpRequest) -> HttpResponse:
+    """Make another of the person's teams the current one, for this session."""
+    wanted = request.POST.get("team", "")
+    team = next(
+        (c.team for c in selectors.team_choices_for_request(request) if str(c.team.pk) == wanted),
+        None,
+    )
+    if team is None:
+        raise deny(
+            request,
+            action="team.switch",
+            team=None,
+            message="You are not a member of that team, so you can't switch to it.",
+            details={"team": wanted[:50]},
+        )
+    request.session[selectors.SESSION_KEY] = team.pk
+    messages.success(request, f"You are now working in the team {team.name}.")
+    # The page the person was on may belong to the old team: start from the new team's list.
+    if request.htmx:  # type: ignore[attr-defined]
+        return HttpResponseClientRedirect(reverse("home"))
+    return redirect("home")
+
+
+def deny_already_recorded(exc: ApplicationError) -> PermissionDenied:
+    # The service wrote the access.denied event; the view only turns it into the 403 page.
+    return PermissionDenied(exc.message)
+
+
+def _members_context(team: Team, form: MemberAddForm) -> dict[str, object]:
+    return {"team": team, "members": selectors.team_members(team=team), "form": form, "roles": Role}
+
+
+@require_http_methods(["GET", "POST"])
+@team_action_required(Action.MEMBERS_MANAGE, slug_kwarg="slug")
+def member_list(request: HttpRequest, slug: str) -> HttpResponse:
+    """The team's members; a POST adds an existing user by username."""
+    team: Team = request.team  # type: ignore[attr-defined]
+    if request.method == "GET":
+        return render(request, MEMBERS_TEMPLATE, _members_context(team, MemberAddForm()))
+    form = MemberAddForm(request.POST)
+    if form.is_valid():
+        try:
+            membership = services.membership_add(
+                actor=request.user,
+                origin=Origin.from_request(request),
+                team=team,
+                username=form.cleaned_data["username"],
+                role=form.cleaned_data["role"],
+            )
+        except services.ActionDenied as exc:
+            raise deny_already_recorded(exc) from None
+        except ApplicationError as exc:
+            form.add_error("username", exc.message)
+        else:
+            messages.success(
+                request,
+                f"{membership.user.get_username()} is now {membership.role} of {team.name}.",
+            )
+            return redirect("teams:members", slug=team.slug)
+    return render(request, MEMBERS_TEMPLATE, _members_context(team, form))
+
+
+@require_POST
+@vary_on_headers("HX-Request")
+@team_action_required(Action.MEMBERS_MANAGE, slug_kwarg="slug")
+def member_role(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """Change one member's role; an htmx request gets only that member's row back."""
+    team: Team = request.team  # type: ignore[attr-defined]
+    feedback, ok = "", True
+    try:
+        membership = services.membership_change_role(
+            actor=request.user,
+            origin=Origin.from_request(request),
+            team=team,
+            membership_id=pk,
+            role=request.POST.get("role", ""),
+        )
+        feedback = f"{membership.user.get_username()} is now {membership.role}."
+    except services.ActionDenied as exc:
+        raise deny_already_recorded(exc) from None
+    except ApplicationError as exc:
+        feedback, ok = exc.message, False
+        membership = Membership.objects.select_related("user").filter(team=team, pk=pk).first()
+    members_url = reverse("teams:members", kwargs={"slug": team.slug})
+    if ok and membership.user == request.user and membership.role != Role.ADMIN:
+        # Admins who stepped down can't use this page any more: take them to their teams.
+        messages.success(request, f"{feedback} You no longer manage the members of {team.name}.")
+        members_url = reverse("teams:list")
+        feedback = ""
+    if not request.htmx:  # type: ignore[attr-defined]
+        if feedback:
+            (messages.success if ok else messages.error)(request, feedback)
+        return redirect(members_url)
+    if membership is None or not feedback:  # removed meanwhile, or stepped down
+        return HttpResponseClientRedirect(members_url)
+    return render(
+        request,
+        f"{MEMBERS_TEMPLATE}#member-row",
+        {"team": team, "m": membership, "roles": Role, "feedback": feedback, "ok": ok},
+    )
+
+
+@require_POST
+@team_action_required(Action.MEMBERS_MANAGE, slug_kwarg="slug")
+def member_remove(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    team: Team = request.team  # type: ignore[attr-defined]
+    try:
+        removed = services.membership_remove(
+            actor=request.user, origin=Origin.from_request(request), team=team, membership_id=pk
+        )
+    except services.ActionDenied as exc:
+        raise deny_already_recorded(exc) from None
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"{removed.user.get_username()} is removed from {team.name}.")
+        if removed.user == request.user:
+            return redirect("teams:list")
+    return redirect("teams:members", slug=team.slug)
