@@ -8,6 +8,16 @@ from llmadmin.teams.models import Team
 from llmadmin.vectara.contract import AUTH_TYPES, LLM_TYPES, NAME_MAX_LENGTH
 
 
+class Ownership(models.TextChoices):
+    CUSTOMER = "customer", "Customer"
+    PLATFORM = "platform", "Built into Vectara"
+
+
+class UpstreamState(models.TextChoices):
+    PRESENT = "present", "In Vectara"
+    MISSING = "missing", "Missing upstream"
+
+
 class LLMDefinition(models.Model):
     """The local record of an LLM that exists in Vectara, and the team that owns it.
 
@@ -30,7 +40,20 @@ class LLMDefinition(models.Model):
     auth_fingerprint = models.CharField(max_length=64, blank=True)
     headers = models.JSONField(default=dict, blank=True)
     test_model_parameters = models.JSONField(default=dict, blank=True)
+    capabilities = models.JSONField(default=dict, blank=True)
+    idle_timeout_seconds = models.PositiveIntegerField(null=True, blank=True)
     enabled = models.BooleanField(default=True)
+    # Platform LLMs are listed read-only; Vectara refuses to change them.
+    ownership = models.CharField(
+        max_length=16, choices=Ownership.choices, default=Ownership.CUSTOMER
+    )
+    # Set by a sync that no longer finds the LLM in Vectara.
+    upstream_state = models.CharField(
+        max_length=16, choices=UpstreamState.choices, default=UpstreamState.PRESENT
+    )
+    synced_at = models.DateTimeField(null=True, blank=True)
+    # Bumped by every edit: an edit based on an older version is refused, not lost.
+    version = models.PositiveIntegerField(default=1)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -40,6 +63,7 @@ class LLMDefinition(models.Model):
     class Meta:
         ordering = ["name"]
         verbose_name = "LLM definition"
+        indexes = [models.Index(fields=["team", "name"], name="llm_team_name")]
 
     def __str__(self) -> str:
         return self.name

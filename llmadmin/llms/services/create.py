@@ -1,5 +1,4 @@
-"""Actions on LLMs. Each service owns its permission check, its upstream call, its local
-record and its audit event, so the browser form and any script behave the same."""
+"""Creating an LLM: Vectara first, then the local record, with one audit event."""
 
 from __future__ import annotations
 
@@ -12,28 +11,15 @@ from llmadmin.audit.models import Outcome
 from llmadmin.audit.recorder import Origin, Target, record
 from llmadmin.core.errors import ApplicationError
 from llmadmin.teams.models import Team
-from llmadmin.teams.permissions import Action, can, roles_allowed
+from llmadmin.teams.permissions import Action, can
 from llmadmin.vectara.client import VectaraClient, get_client
 from llmadmin.vectara.errors import BadRequest, Conflict, VectaraError
 
-from .models import LLMDefinition
-from .spec import LLMSpec
+from ..models import LLMDefinition
+from ..spec import LLMSpec
+from .common import ActionDenied, denied_message, name_taken
 
 logger = logging.getLogger(__name__)
-
-
-class ActionDenied(ApplicationError):
-    """The person's role in the team does not allow the action."""
-
-
-def _denied_message(action: Action, team: Team | None) -> str:
-    roles = " or ".join(roles_allowed(action))
-    where = f"the team {team.name}" if team else "a team"
-    return f"You need the {roles} role in {where} to do this. Ask a team admin for access."
-
-
-def _name_taken(name: str) -> str:
-    return f"An LLM named {name!r} already exists. Choose another name."
 
 
 def llm_create(
@@ -66,15 +52,13 @@ def llm_create(
         )
 
     if not can(actor, Action.LLM_CREATE, team):
-        message = _denied_message(Action.LLM_CREATE, team)
+        message = denied_message(Action.LLM_CREATE, team)
         fail(message, outcome=Outcome.DENIED)
         raise ActionDenied(message)
 
     if LLMDefinition.objects.filter(name=spec.name).exists():
-        fail(_name_taken(spec.name))
-        raise ApplicationError(
-            _name_taken(spec.name), field_errors={"name": _name_taken(spec.name)}
-        )
+        fail(name_taken(spec.name))
+        raise ApplicationError(name_taken(spec.name), field_errors={"name": name_taken(spec.name)})
 
     client = client or get_client()
     try:
@@ -84,7 +68,7 @@ def llm_create(
         fail(message, upstream_status=exc.status, upstream_request_id=exc.request_id)
         field_errors = dict(exc.field_errors) if isinstance(exc, BadRequest) else {}
         if isinstance(exc, Conflict):
-            field_errors = {"name": _name_taken(spec.name)}
+            field_errors = {"name": name_taken(spec.name)}
         raise ApplicationError(message, field_errors=field_errors) from None
 
     try:
@@ -119,9 +103,9 @@ def llm_create(
     except IntegrityError:
         # Another worker saved the same name (or id) between our check and now.
         _undo_upstream_create(client, created.id)
-        fail(_name_taken(spec.name))
+        fail(name_taken(spec.name))
         raise ApplicationError(
-            _name_taken(spec.name), field_errors={"name": _name_taken(spec.name)}
+            name_taken(spec.name), field_errors={"name": name_taken(spec.name)}
         ) from None
     except DatabaseError:
         logger.exception("Saving the local record of %s failed", created.id)

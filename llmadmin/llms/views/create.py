@@ -1,9 +1,8 @@
 from __future__ import annotations
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
@@ -12,11 +11,11 @@ from django_htmx.http import HttpResponseClientRedirect
 from llmadmin.audit.recorder import Origin
 from llmadmin.core.errors import ApplicationError
 from llmadmin.teams.decorators import team_action_required
-from llmadmin.teams.permissions import Action, can
+from llmadmin.teams.permissions import Action
 
-from . import selectors, services
-from .forms import LLMCreateForm
-from .uri_policy import UriRejected, check_uri
+from .. import services
+from ..forms import LLMCreateForm
+from ..uri_policy import UriRejected, check_uri
 
 FORM_TEMPLATE = "llms/llm_form.html"
 
@@ -24,32 +23,6 @@ FORM_TEMPLATE = "llms/llm_form.html"
 def _fragment(request: HttpRequest, name: str) -> str:
     """The whole page for a plain request; only the named partial for an htmx one."""
     return f"{FORM_TEMPLATE}#{name}" if request.htmx else FORM_TEMPLATE  # type: ignore[attr-defined]
-
-
-@require_GET
-@team_action_required(Action.LLM_VIEW)
-def llm_list(request: HttpRequest) -> HttpResponse:
-    team = request.team  # type: ignore[attr-defined]
-    return render(
-        request,
-        "llms/llm_list.html",
-        {
-            "llms": selectors.llm_list(team=team),
-            "can_create": can(request.user, Action.LLM_CREATE, team),
-        },
-    )
-
-
-@require_GET
-@login_required
-def llm_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    # 404, not 403, for another team's LLM: an id must not tell whether it exists.
-    llm = get_object_or_404(selectors.llm_visible(user=request.user), pk=pk)
-    return render(
-        request,
-        "llms/llm_detail.html",
-        {"llm": llm, "history": selectors.llm_history(llm=llm)},
-    )
 
 
 @sensitive_post_parameters("token", "value")
