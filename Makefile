@@ -25,6 +25,11 @@ run: install
 	DEBUG=true $(PY) manage.py seed_demo
 	@bin/dev-server
 
+# Production serving: gunicorn (WEB_CONCURRENCY workers on BIND, or 127.0.0.1:PORT), DEBUG
+# off, static files collected for WhiteNoise, migrations applied. README "Deployment".
+serve: install
+	@bin/serve
+
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .

@@ -9,20 +9,27 @@ import ipaddress
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
+
+from llmadmin.core import environment
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
 # A local .env is a convenience for development; real deployments set the environment.
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
+# Only if present: django-environ otherwise logs a line that would precede a start-up error.
+if (BASE_DIR / ".env").is_file():
+    environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=False)
 
 # Only DEBUG may run on the development key; production refuses to start without its own.
 DEV_SECRET_KEY = "django-insecure-llmadmin-development-key-never-use-in-production"  # noqa: S105 - refused below unless DEBUG
 SECRET_KEY = env.str("SECRET_KEY", default=DEV_SECRET_KEY)
-if not DEBUG and (SECRET_KEY == DEV_SECRET_KEY or len(SECRET_KEY) < 32):
+if not DEBUG and (
+    SECRET_KEY == DEV_SECRET_KEY or len(SECRET_KEY) < 32 or SECRET_KEY.startswith("django-insecure")
+):
     raise ImproperlyConfigured(
         "SECRET_KEY must be set to a random string of at least 32 characters when DEBUG is off."
     )
@@ -50,6 +57,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.forms",
+    "csp",
     "django_htmx",
     "template_partials",
     "llmadmin.core",
@@ -61,8 +69,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "llmadmin.core.middleware.RequestIdMiddleware",
+    "llmadmin.core.middleware.AccessLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -87,6 +97,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "llmadmin.teams.context_processors.teams",
                 "llmadmin.audit.context_processors.audit_nav",
+                "llmadmin.core.context_processors.csp_nonce",
             ],
             "builtins": ["template_partials.templatetags.partials"],
         },
@@ -95,7 +106,11 @@ TEMPLATES = [
 
 FORM_RENDERER = "llmadmin.core.forms.FormRenderer"
 
-DATABASES = {"default": env.db("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+DATABASES = {
+    "default": environment.database(
+        env, "DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}"
+    )
+}
 DATABASES["default"].setdefault("ATOMIC_REQUESTS", False)
 # A second connection to the same database, so that an audit event of a failed or denied
 # action commits on its own even when the caller's transaction rolls back (audit/recorder.py).
@@ -107,7 +122,7 @@ DATABASES["audit"] = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-CACHES = {"default": env.cache("CACHE_URL", default="locmemcache://llmadmin")}
+CACHES = {"default": environment.cache(env, "CACHE_URL", default="locmemcache://llmadmin")}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -124,7 +139,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Where `collectstatic` (run by `make serve`) writes the hashed, compressed files WhiteNoise serves.
+STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -142,9 +158,59 @@ CSRF_COOKIE_HTTPONLY = False  # htmx reads no cookie; the token travels in hx-he
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+
+# --- Serving over https (README "Deployment") ----------------------------------------------
+# Browsers reach the dashboard over https, TLS being terminated by it or in front of it. On by
+# default in production; off only for a try-out on plain http, since it also drops HSTS and
+# the Secure flag of the cookies.
+LLMADMIN_HTTPS = env.bool("LLMADMIN_HTTPS", default=not DEBUG)
+SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=LLMADMIN_HTTPS)
+# Load balancers probe instances over plain http: a redirect would read as "down".
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = (
+    env.int("SECURE_HSTS_SECONDS", default=365 * 24 * 3600) if LLMADMIN_HTTPS else 0
+)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
+SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+SESSION_COOKIE_SECURE = LLMADMIN_HTTPS
+CSRF_COOKIE_SECURE = LLMADMIN_HTTPS
+CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
+# X-Forwarded-Proto is believed only when the operator says a proxy sets it, and only with
+# that proxy listed: otherwise any client could claim https.
+if env.bool("LLMADMIN_PROXY_SSL_HEADER", default=False):
+    if not env.list("LLMADMIN_TRUSTED_PROXIES", default=[]):
+        raise ImproperlyConfigured(
+            "LLMADMIN_PROXY_SSL_HEADER needs LLMADMIN_TRUSTED_PROXIES to list the proxies "
+            "that set X-Forwarded-Proto."
+        )
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Asking browsers to preload HSTS is a commitment for the whole domain and its subdomains,
+# hard to undo, so it is the domain owner's opt-in, not a default to satisfy a check.
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+
+# Content Security Policy (django-csp): our own origin only, no inline script without the
+# request's nonce, no inline style at all. htmx is served from /static/ and told (base.html)
+# not to inject its indicator <style> nor to eval.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [NONE],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "img-src": [SELF],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "manifest-src": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "base-uri": [NONE],
+        "object-src": [NONE],
+    }
+}
 
 # --- Vectara -------------------------------------------------------------------------------
-VECTARA_API_URL = env.url("VECTARA_API_URL", default="https://api.vectara.io").geturl().rstrip("/")
+VECTARA_API_URL = environment.http_url(env, "VECTARA_API_URL", default="https://api.vectara.io")
 VECTARA_API_KEY = env.str("VECTARA_API_KEY", default="")
 VECTARA_CONNECT_TIMEOUT = env.float("VECTARA_CONNECT_TIMEOUT", default=3.05)
 VECTARA_READ_TIMEOUT = env.float("VECTARA_READ_TIMEOUT", default=30.0)
@@ -174,9 +240,27 @@ LLMADMIN_LOGIN_MAX_FAILURES_PER_IP = env.int("LLMADMIN_LOGIN_MAX_FAILURES_PER_IP
 LLMADMIN_LOGIN_WINDOW_SECONDS = env.int("LLMADMIN_LOGIN_WINDOW_SECONDS", default=15 * 60)
 LLMADMIN_LOGIN_LOCKOUT_SECONDS = env.int("LLMADMIN_LOGIN_LOCKOUT_SECONDS", default=15 * 60)
 
+# --- Logs: one JSON object per line on the console (llmadmin/core/logging.py) ---------------
+# "text" keeps them human-readable for DEBUG; anything else reads them as JSON.
+LOG_FORMAT = env.str("LOG_FORMAT", default="text" if DEBUG else "json")
+if LOG_FORMAT not in ("json", "text"):
+    raise ImproperlyConfigured("LOG_FORMAT must be json or text.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request": {"()": "llmadmin.core.logging.RequestContextFilter"}},
+    "formatters": {
+        "json": {"()": "llmadmin.core.logging.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": LOG_FORMAT,
+            "filters": ["request"],
+        }
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # The access log says it once, in our format; runserver's own line would say it twice.
+    "loggers": {"django.server": {"level": "WARNING"}},
 }

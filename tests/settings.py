@@ -6,6 +6,8 @@ import os
 
 os.environ.setdefault("SECRET_KEY", "test-secret-key-that-is-long-enough-for-the-check-0123456789")
 os.environ.setdefault("AUDIT_HMAC_KEY", "test-audit-hmac-key-that-is-long-enough-0123456789")
+# Tests (like a local try-out) talk plain http: no https redirect, HSTS or Secure cookies.
+os.environ.setdefault("LLMADMIN_HTTPS", "false")
 # Playwright's sync API runs an event loop in the test thread; live_server needs this.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 

@@ -51,6 +51,14 @@ class EventFilterForm(Form):
             del self.fields["team"]
         self.fields["action"].widget.attrs["list"] = "audit-actions"
 
+    def team_chosen(self) -> Team | None:
+        """The team an org admin narrowed the list to, if any."""
+        if not self.is_bound or "team" not in self.fields:
+            return None
+        # Other fields may be invalid; a valid team still counts (as it does in filters()).
+        self.is_valid()
+        return self.cleaned_data.get("team")
+
     def filters(self) -> EventFilter:
         if not self.is_bound:
             return EventFilter()

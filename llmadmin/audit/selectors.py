@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
+from django.db.models.functions import TruncDate
 
 from llmadmin.teams.models import Team
 from llmadmin.teams.permissions import User
@@ -123,6 +124,25 @@ def audit_event_page(
         older_cursor=rows[-1].pk if has_older else None,
         newer_cursor=rows[0].pk if has_newer else None,
     )
+
+
+def audit_event_daily_counts(
+    *, events: QuerySet[AuditEvent], first: date, last: date
+) -> dict[tuple[date, str], int]:
+    """How many of `events` happened on each UTC day from `first` to `last`, per outcome,
+    in one grouped query bounded by the dates (so its cost follows the window, not the log)."""
+    rows = (
+        events.filter(
+            occurred_at__gte=_day_start(first),
+            occurred_at__lt=_day_start(last + timedelta(days=1)),
+        )
+        .annotate(day=TruncDate("occurred_at", tzinfo=UTC))
+        # No ordering: Meta.ordering's -id must not end up in the GROUP BY.
+        .order_by()
+        .values_list("day", "outcome")
+        .annotate(n=Count("id"))
+    )
+    return {(day, outcome): n for day, outcome, n in rows}
 
 
 def audit_event_position(*, event: AuditEvent) -> ChainPosition:

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from django.urls import path
+from django.urls import path, re_path
 
 from . import views
 
@@ -8,4 +8,5 @@ app_name = "audit"
 urlpatterns = [
     path("", views.event_list, name="events"),
     path("<int:pk>/", views.event_detail, name="event"),
+    re_path(r"^export\.(?P<fmt>csv|jsonl)$", views.event_export, name="export"),
 ]

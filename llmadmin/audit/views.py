@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import json
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
@@ -11,8 +11,12 @@ from llmadmin.teams.decorators import team_action_required
 from llmadmin.teams.permissions import Action
 
 from . import selectors
+from .chart import audit_event_chart
+from .context_processors import may
 from .diff import details_diff
+from .export import audit_export
 from .forms import KNOWN_ACTIONS, EventFilterForm
+from .recorder import Origin
 
 LIST_TEMPLATE = "audit/event_list.html"
 
@@ -28,9 +32,10 @@ def event_list(request: HttpRequest) -> HttpResponse:
     team = request.team  # type: ignore[attr-defined]
     all_teams = request.user.is_superuser
     form = EventFilterForm(request.GET or None, all_teams=all_teams)
+    filters = form.filters()
     events = selectors.audit_event_filter(
         events=selectors.audit_event_visible(user=request.user, team=team),
-        filters=form.filters(),
+        filters=filters,
     )
     page = selectors.audit_event_page(
         events=events,
@@ -48,8 +53,34 @@ def event_list(request: HttpRequest) -> HttpResponse:
             "page": page,
             "scope": "every team" if all_teams else f"the team {team.name}",
             "known_actions": KNOWN_ACTIONS,
+            "chart": audit_event_chart(events=events, until=filters.until),
+            "can_export": may(request, Action.AUDIT_EXPORT),
         },
     )
+
+
+@require_GET
+@team_action_required(Action.AUDIT_EXPORT)
+def event_export(request: HttpRequest, fmt: str) -> StreamingHttpResponse:
+    all_teams = request.user.is_superuser
+    team = request.team  # type: ignore[attr-defined]
+    form = EventFilterForm(request.GET or None, all_teams=all_teams)
+    filters = form.filters()
+    export = audit_export(
+        origin=Origin.from_request(request),
+        team=form.team_chosen() if all_teams else team,
+        events=selectors.audit_event_filter(
+            events=selectors.audit_event_visible(user=request.user, team=team),
+            filters=filters,
+        ),
+        filters=filters,
+        fmt=fmt,
+    )
+    response = StreamingHttpResponse(export.lines, content_type=export.content_type)
+    response["Content-Disposition"] = f'attachment; filename="{export.filename}"'
+    # The whole log of a team: no shared cache or browser cache should keep a copy.
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @require_GET

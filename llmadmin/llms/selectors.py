@@ -1,26 +1,117 @@
 from __future__ import annotations
 
-from django.db.models import QuerySet
+from dataclasses import dataclass
+
+from django.core.paginator import Page, Paginator
+from django.db.models import Q, QuerySet
 
 from llmadmin.audit.models import AuditEvent
 from llmadmin.teams.models import Team
 from llmadmin.teams.permissions import Action, User, teams_for
 
-from .models import LLMDefinition
+from .models import LLMDefinition, Ownership
+
+PAGE_SIZE = 50
+SEARCH_MAX_LENGTH = 100
+
+# Every ordering ends in a unique column, so a page boundary never shows a row twice or
+# skips one; "name" (the default) is served by the (team, name) index.
+SORTS: dict[str, tuple[str, ...]] = {
+    "name": ("name",),
+    "type": ("type", "name"),
+    "model": ("model", "name"),
+    # "present" sorts after "missing": descending puts LLMs that still exist first.
+    "status": ("-upstream_state", "-enabled", "name"),
+    "updated": ("-updated_at", "-id"),
+}
+SCOPES = ("team", "unowned")
+
+
+def _platform() -> Q:
+    return Q(ownership=Ownership.PLATFORM, team__isnull=True)
 
 
 def llm_visible(*, user: User) -> QuerySet[LLMDefinition]:
-    """Every LLM `user` may see: their teams' LLMs; for an org admin, unowned ones too."""
+    """Every LLM `user` may see: their teams' LLMs and the LLMs built into Vectara (read-only,
+    the same for every team); for an org admin, unowned ones too."""
     if user.is_authenticated and user.is_superuser:
         return LLMDefinition.objects.all()
-    return LLMDefinition.objects.filter(team__in=teams_for(user, Action.LLM_VIEW))
+    if not user.is_authenticated:
+        return LLMDefinition.objects.none()
+    return LLMDefinition.objects.filter(Q(team__in=teams_for(user, Action.LLM_VIEW)) | _platform())
 
 
-def llm_list(*, team: Team) -> QuerySet[LLMDefinition]:
-    return LLMDefinition.objects.filter(team=team).order_by("name")
+@dataclass(frozen=True)
+class LLMListing:
+    page: Page
+    query: str
+    sort: str
+    descending: bool
+    scope: str
+
+    @property
+    def sort_param(self) -> str:
+        return f"-{self.sort}" if self.descending else self.sort
+
+
+def _ordering(sort: str) -> tuple[str, bool, tuple[str, ...]]:
+    descending = sort.startswith("-")
+    key = sort.lstrip("-")
+    if key not in SORTS:
+        return "name", False, SORTS["name"]
+    fields = SORTS[key]
+    if descending:
+        fields = tuple(f[1:] if f.startswith("-") else f"-{f}" for f in fields)
+    return key, descending, fields
+
+
+def llm_list(
+    *,
+    team: Team | None,
+    query: str = "",
+    sort: str = "name",
+    scope: str = "team",
+    page: int | str | None = 1,
+    include_unowned: bool = False,
+) -> LLMListing:
+    """One page of the LLMs a team works with: its own and the built-in ones, or with
+    scope "unowned" (org admins only: `include_unowned`) the customer LLMs no team owns yet.
+    `query` matches name, model and description, case-insensitively."""
+    scope = scope if scope in SCOPES and (scope != "unowned" or include_unowned) else "team"
+    if scope == "unowned":
+        llms = LLMDefinition.objects.filter(team__isnull=True, ownership=Ownership.CUSTOMER)
+    elif team is None:  # Q(team=None) would mean "unowned": not what a team's list shows
+        llms = LLMDefinition.objects.filter(_platform())
+    else:
+        llms = LLMDefinition.objects.filter(Q(team=team) | _platform())
+    query = query.strip()[:SEARCH_MAX_LENGTH]
+    if query:
+        llms = llms.filter(
+            Q(name__icontains=query) | Q(model__icontains=query) | Q(description__icontains=query)
+        )
+    key, descending, fields = _ordering(sort)
+    llms = llms.order_by(*fields).only(
+        "id", "name", "type", "model", "enabled", "upstream_state", "ownership", "team_id",
+        "updated_at",
+    )  # fmt: skip
+    # get_page turns junk or out-of-range page numbers into the nearest real page.
+    return LLMListing(
+        page=Paginator(llms, PAGE_SIZE).get_page(page),
+        query=query,
+        sort=key,
+        descending=descending,
+        scope=scope,
+    )
 
 
 def llm_history(*, llm: LLMDefinition, limit: int = 50) -> QuerySet[AuditEvent]:
     return AuditEvent.objects.filter(target_type="llm", target_id=str(llm.pk)).order_by("-id")[
         :limit
     ]
+
+
+def llm_last_sync() -> AuditEvent | None:
+    """The latest sync that finished, whoever ran it (from the UI or manage.py)."""
+    return (
+        AuditEvent.objects.filter(action=Action.LLM_SYNC, outcome="success").order_by("-id").first()
+    )

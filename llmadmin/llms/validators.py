@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import unicodedata
 
@@ -67,4 +68,53 @@ def secret_token(value: str) -> None:
             "This secret has spaces, line breaks or non-ASCII characters; paste the key "
             "exactly as your provider shows it.",
             code="secret",
+        )
+
+
+# What every key file that Google Cloud hands out for a service account holds.
+SERVICE_ACCOUNT_FIELDS = (
+    "project_id",
+    "private_key_id",
+    "private_key",
+    "client_email",
+    "client_id",
+    "token_uri",
+)
+
+
+def service_account_key(raw: str) -> None:
+    """A Google service account JSON key. Messages never quote the key: it is a secret."""
+    try:
+        data = json.loads(raw)
+    except (ValueError, RecursionError) as exc:
+        where = (
+            f" ({exc.msg} at line {exc.lineno}, column {exc.colno})"
+            if isinstance(exc, json.JSONDecodeError)
+            else ""
+        )
+        raise ValidationError(
+            f"This is not valid JSON{where}. Paste the whole key file, from {{ to }}.",
+            code="key_json",
+        ) from None
+    if not isinstance(data, dict) or data.get("type") != "service_account":
+        raise ValidationError(
+            'This JSON is not a service account key: its "type" must be "service_account". '
+            "Create a JSON key under IAM → Service accounts → Keys.",
+            code="key_json",
+        )
+    missing = [f for f in SERVICE_ACCOUNT_FIELDS if not isinstance(data.get(f), str) or not data[f]]
+    if missing:
+        raise ValidationError(
+            f"The key has no {', '.join(missing)}; download a new JSON key and paste it whole.",
+            code="key_json",
+        )
+    if "PRIVATE KEY-----" not in data["private_key"]:
+        raise ValidationError(
+            "The private_key of this key is not a PEM private key; download a new JSON key.",
+            code="key_json",
+        )
+    if "@" not in data["client_email"] or not data["token_uri"].startswith("https://"):
+        raise ValidationError(
+            "The client_email or token_uri of this key is malformed; download a new JSON key.",
+            code="key_json",
         )

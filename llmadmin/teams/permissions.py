@@ -22,6 +22,11 @@ class Action(StrEnum):
     LLM_EDIT = "llm.edit"
     LLM_TOGGLE = "llm.toggle"
     LLM_DELETE = "llm.delete"
+    # Sync only copies what Vectara holds into the dashboard, so the people who maintain a
+    # team's LLMs may run it.
+    LLM_SYNC = "llm.sync"
+    # In no role: only org admins hand unowned LLMs to a team.
+    LLM_ASSIGN = "llm.assign"
     MEMBERS_MANAGE = "members.manage"
     AUDIT_VIEW = "audit.view"
     AUDIT_EXPORT = "audit.export"
@@ -29,7 +34,14 @@ class Action(StrEnum):
     TEAM_CREATE = "team.create"
 
 
-_EDIT = {Action.LLM_VIEW, Action.LLM_CREATE, Action.LLM_TEST, Action.LLM_EDIT, Action.LLM_TOGGLE}
+_EDIT = {
+    Action.LLM_VIEW,
+    Action.LLM_CREATE,
+    Action.LLM_TEST,
+    Action.LLM_EDIT,
+    Action.LLM_TOGGLE,
+    Action.LLM_SYNC,
+}
 _AUDIT = {Action.LLM_VIEW, Action.AUDIT_VIEW, Action.AUDIT_EXPORT}
 
 ROLE_ACTIONS: dict[str, frozenset[Action]] = {

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from llmadmin.audit.models import AuditEvent, Outcome
@@ -26,4 +27,27 @@ def event(
         target=target,
         message=message,
         details=details,
+    )
+
+
+def events_at(
+    when: datetime,
+    *,
+    count: int = 1,
+    outcome: Outcome = Outcome.SUCCESS,
+    team: Team | None = None,
+    action: str = "llm.create",
+) -> list[AuditEvent]:
+    """`count` events at a chosen time, inserted in bulk and unsealed: for what reads the log
+    (lists, charts, exports), not for the chain, which record() must write."""
+    return AuditEvent.objects.bulk_create(
+        AuditEvent(
+            occurred_at=when,
+            actor_username="erin",
+            team_id=team.pk if team else None,
+            team_slug=team.slug if team else "",
+            action=action,
+            outcome=outcome,
+        )
+        for _ in range(count)
     )

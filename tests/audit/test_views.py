@@ -1,12 +1,14 @@
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from llmadmin.audit.models import AuditEvent, Outcome
 from llmadmin.audit.recorder import Target
-from tests.audit.factories import event
+from tests.audit.factories import event, events_at
 from tests.audit.support import append_only_lifted, raw
 from tests.teams.factories import TeamFactory, UserFactory, member
 
@@ -21,6 +23,15 @@ def other_team():
 def login(client, role: str, team, username: str):
     client.force_login(member(role, team, username=username))
     return client
+
+
+def whole_counts(queries: CaptureQueriesContext) -> list[str]:
+    """COUNT queries other than the chart's, which is grouped by day and bounded to 30 days."""
+    return [
+        q["sql"]
+        for q in queries.captured_queries
+        if "COUNT(" in q["sql"].upper() and "GROUP BY" not in q["sql"].upper()
+    ]
 
 
 def ids(response) -> list[int]:
@@ -124,7 +135,7 @@ def test_keyset_pages_walk_older_and_newer_without_counting(client, team) -> Non
     login(client, "auditor", team, "aud")
     with CaptureQueriesContext(connection) as queries:
         first = client.get("/audit/?outcome=failure")
-    assert not any("COUNT(" in q["sql"].upper() for q in queries.captured_queries)
+    assert not whole_counts(queries)
     page = first.context["page"]
     assert ids(first) == all_ids[:50] and page.newer_cursor is None
     html = first.content.decode()
@@ -179,3 +190,25 @@ def test_another_teams_event_is_not_found(client, team, other_team) -> None:
     login(client, "auditor", team, "aud")
     assert client.get(f"/audit/{theirs.pk}/").status_code == 404
     assert AuditEvent.objects.filter(pk=theirs.pk).exists()
+
+
+@pytest.mark.parametrize("query", ["", "?outcome=success", "?before={middle}", "?after={middle}"])
+def test_the_list_costs_the_same_queries_at_10_and_at_1000_events(
+    client, team, query, django_assert_num_queries
+) -> None:
+    login(client, "auditor", team, "aud")
+    now = datetime.now(UTC)
+
+    def grow_to(total: int) -> str:
+        events_at(now, count=total - AuditEvent.objects.count(), team=team)
+        middle = AuditEvent.objects.order_by("id").values_list("id", flat=True)[total // 2]
+        return "/audit/" + query.format(middle=middle)
+
+    url = grow_to(10)
+    with CaptureQueriesContext(connection) as small:
+        assert client.get(url).status_code == 200
+    url = grow_to(1000)
+    with django_assert_num_queries(len(small)) as large:
+        response = client.get(url)
+    assert len(response.context["page"].events) == 50
+    assert not whole_counts(small) and not whole_counts(large)

@@ -1,9 +1,16 @@
 from __future__ import annotations
 
+import json
+
 import pytest
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.http import QueryDict
 
-from llmadmin.llms.forms import LLMCreateForm
+from llmadmin.llms.forms import AUTH_FIELDS, LLMCreateForm, parse_json_object
+from llmadmin.vectara import contract as contract_module
+from tests.llms import cases
+from tests.support import contract
 
 pytestmark = pytest.mark.usefixtures("dns_records")
 
@@ -186,3 +193,165 @@ def test_upstream_field_errors_land_on_matching_fields() -> None:
     assert form.errors["token"] == ["Vectara says: Token rejected."]
     assert form.errors["model"] == ["Vectara says: Unknown model."]
     assert "Vectara says odd: ?" in form.non_field_errors()
+
+
+# --- every type and auth shape ---------------------------------------------------------------
+
+
+@pytest.fixture
+def more_dns(dns_records: dict) -> None:
+    dns_records.update(cases.DNS)
+
+
+def typed_post(llm_type: str, auth_type: str, **extra: object) -> QueryDict:
+    q = QueryDict(mutable=True)
+    for key, value in cases.form_fields(llm_type, auth_type, **extra).items():
+        if value is not None:
+            q[key] = str(value)
+    return q
+
+
+@pytest.mark.usefixtures("more_dns")
+@pytest.mark.parametrize(("llm_type", "auth_type"), cases.CASES, ids=cases.CASE_IDS)
+def test_every_type_and_auth_builds_a_contract_body(llm_type: str, auth_type: str) -> None:
+    form = LLMCreateForm(typed_post(llm_type, auth_type, idle_timeout_seconds=120))
+    assert form.is_valid(), form.errors
+    body = form.to_spec().create_body()
+    contract.validate("CreateLLMRequest", body)
+    assert body["type"] == llm_type
+    assert body["auth"] == cases.expected_auth(auth_type)
+    assert body["idle_timeout_seconds"] == 120
+
+
+@pytest.mark.usefixtures("more_dns")
+@pytest.mark.parametrize(("llm_type", "auth_type"), cases.CASES, ids=cases.CASE_IDS)
+def test_every_auth_shape_names_its_missing_fields(llm_type: str, auth_type: str) -> None:
+    post = typed_post(llm_type, auth_type)
+    required = [f for f in AUTH_FIELDS[auth_type] if f != "scopes"]
+    for field in required:
+        post[field] = ""
+    form = LLMCreateForm(post)
+    assert not form.is_valid()
+    for field in required:
+        assert "Enter the" in form.errors[field][0], (field, form.errors)
+
+
+@pytest.mark.parametrize(
+    ("llm_type", "offered"),
+    [
+        ("openai-compatible", ["bearer", "header", "oauth_client_credentials"]),
+        ("vertex-ai", ["api_key", "service_account"]),
+        ("anthropic", list(contract_module.AUTH_TYPES_BY_LLM_TYPE["anthropic"])),
+    ],
+)
+def test_each_type_offers_exactly_its_auth_shapes(llm_type: str, offered: list[str]) -> None:
+    form = LLMCreateForm(initial={"type": llm_type})
+    assert [value for value, _ in form.fields["auth_type"].choices] == offered
+
+
+def test_an_auth_shape_of_another_type_is_refused() -> None:
+    found = errors(type="vertex-ai", auth_type="bearer")
+    assert "credential types offered for this LLM type" in found["auth_type"][0]
+
+
+def test_the_uri_is_optional_for_anthropic_only(dns_records: dict) -> None:
+    form = LLMCreateForm(typed_post("anthropic", "bedrock_api_key", uri=""))
+    assert form.is_valid(), form.errors
+    assert "uri" not in form.to_spec().create_body()
+    assert "only Anthropic" in errors(uri="")["uri"][0]
+
+
+def test_vertex_ai_never_sends_extra_headers(more_dns: None) -> None:
+    post = typed_post("vertex-ai", "api_key")
+    post.setlist("header_name", ["x-team"])
+    post.setlist("header_value", ["ml"])
+    form = LLMCreateForm(post)
+    assert form.is_valid(), form.errors
+    assert "headers" not in form.to_spec().create_body()
+    assert not form.show_headers
+
+
+def test_capabilities_send_only_what_was_chosen() -> None:
+    form = LLMCreateForm(
+        post(image_support="true", tool_calling="false", structured_outputs="", context_limit=8192)
+    )
+    assert form.is_valid(), form.errors
+    assert form.to_spec().create_body()["capabilities"] == {
+        "image_support": True,
+        "tool_calling": False,
+        "context_limit": 8192,
+    }
+    plain = LLMCreateForm(post())
+    assert plain.is_valid()
+    assert "capabilities" not in plain.to_spec().create_body()  # unset: Vectara infers
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "needle"),
+    [
+        ("context_limit", "4095", "greater than or equal to 4096"),
+        ("idle_timeout_seconds", "0", "greater than or equal to 1"),
+        ("idle_timeout_seconds", "3601", "less than or equal to 3600"),
+        ("image_support", "maybe", "Select a valid choice"),
+    ],
+)
+def test_capability_and_time_out_limits(field: str, value: str, needle: str) -> None:
+    assert needle in errors(**{field: value})[field][0]
+
+
+SA = json.loads(cases.SA_KEY)
+
+
+@pytest.mark.parametrize(
+    ("key_json", "needle"),
+    [
+        ("{not json", "not valid JSON"),
+        ("[1]", "not a service account key"),
+        (json.dumps({**SA, "type": "authorized_user"}), "not a service account key"),
+        (json.dumps({k: v for k, v in SA.items() if k != "private_key"}), "no private_key"),
+        (json.dumps({**SA, "private_key": "abc"}), "not a PEM private key"),
+        (json.dumps({**SA, "token_uri": "http://x"}), "malformed"),
+    ],
+)
+def test_a_service_account_key_is_checked_without_echoing_it(
+    more_dns: None, key_json: str, needle: str
+) -> None:
+    form = LLMCreateForm(typed_post("vertex-ai", "service_account", key_json=key_json))
+    assert not form.is_valid()
+    [message] = form.errors["key_json"]
+    assert needle in message
+    assert "BEGIN PRIVATE" not in message and "0123456789abcdef" not in message
+
+
+def test_a_service_account_key_may_be_uploaded_as_a_file(more_dns: None) -> None:
+    upload = SimpleUploadedFile("key.json", cases.SA_KEY.encode(), "application/json")
+    form = LLMCreateForm(
+        typed_post("vertex-ai", "service_account", key_json=""), {"key_file": upload}
+    )
+    assert form.is_valid(), form.errors
+    assert form.to_spec().auth == {"type": "service_account", "key_json": cases.SA_KEY}
+
+
+def test_an_oauth_token_endpoint_is_checked_like_the_uri() -> None:
+    found = errors(
+        auth_type="oauth_client_credentials",
+        client_id="c",
+        client_secret="s" * 20,
+        token_endpoint="https://169.254.169.254/token",
+    )
+    assert "169.254.169.254" in found["token_endpoint"][0]
+
+
+@pytest.mark.usefixtures("more_dns")
+@pytest.mark.parametrize(("llm_type", "auth_type"), cases.CASES, ids=cases.CASE_IDS)
+def test_no_secret_is_ever_rendered_back(llm_type: str, auth_type: str) -> None:
+    form = LLMCreateForm(typed_post(llm_type, auth_type, name=""))  # invalid: re-rendered
+    assert not form.is_valid()
+    html = "".join(str(field) for field in form.auth_fields())
+    assert cases.SECRET not in html and "BEGIN PRIVATE" not in html
+
+
+def test_test_parameters_json_check_for_the_inline_feedback() -> None:
+    assert parse_json_object(' {"temperature": 0.2} ') == {"temperature": 0.2}
+    with pytest.raises(ValidationError, match="line 1, column 2"):
+        parse_json_object("{x}")

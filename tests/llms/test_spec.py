@@ -3,7 +3,8 @@ from __future__ import annotations
 import jsonschema
 import pytest
 
-from llmadmin.llms.spec import REDACTED, LLMSpec, fingerprint
+from llmadmin.llms.spec import REDACTED, LLMChanges, LLMSpec, fingerprint
+from tests.llms import cases
 from tests.support import contract
 
 TOKEN = "sk-canary-0123456789abcdef"
@@ -77,3 +78,59 @@ def test_fingerprint_shows_last_four_of_a_long_secret_and_only_length_of_a_short
     assert fingerprint(TOKEN) == "…cdef"
     assert fingerprint("short-key") == "9 characters"
     assert bearer_spec().auth_fingerprint() == "…cdef"
+
+
+def test_a_service_account_key_is_fingerprinted_by_its_key_id() -> None:
+    spec = bearer_spec(type="vertex-ai", auth={"type": "service_account", "key_json": cases.SA_KEY})
+    assert spec.auth_fingerprint() == "key id …01234567"
+    assert spec.auth_public() == {"type": "service_account"}
+
+
+def test_optional_parts_are_sent_only_when_given() -> None:
+    body = bearer_spec(
+        type="anthropic",
+        uri="",
+        auth={"type": "bedrock_api_key", "api_key": TOKEN, "region": "us-east-1"},
+        capabilities={"tool_calling": True},
+        idle_timeout_seconds=30,
+    ).create_body()
+    contract.validate("CreateLLMRequest", body)
+    assert "uri" not in body and "headers" not in body
+    assert body["capabilities"] == {"tool_calling": True}
+    assert body["idle_timeout_seconds"] == 30
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        LLMChanges(type="openai-compatible", fields={"description": "new"}),
+        LLMChanges(type="openai-compatible", fields={"idle_timeout_seconds": None}),
+        LLMChanges(type="vertex-ai", auth={"type": "api_key", "api_key": TOKEN}),
+        LLMChanges(
+            type="anthropic",
+            fields={"type": "anthropic", "capabilities": {"context_limit": 8192}},
+            auth={
+                "type": "vertex_access_token",
+                "access_token": TOKEN,
+                "project": "p-123",
+                "region": "us-east5",
+            },
+        ),
+    ],
+    ids=["description", "clear-timeout", "auth", "type-change"],
+)
+def test_patch_bodies_are_valid_update_requests(changes: LLMChanges) -> None:
+    body = changes.patch_body()
+    # Draft 4 has no OpenAPI `nullable`: check the null ones against the schema's flag instead.
+    nulls = [key for key, value in body.items() if value is None]
+    assert all(contract.schema("IdleTimeoutSeconds")["nullable"] for key in nulls)
+    contract.validate("UpdateLLMRequest", {k: v for k, v in body.items() if k not in nulls})
+    assert "name" not in body
+    assert TOKEN not in repr(changes) and TOKEN not in str(changes.audit_after())
+
+
+def test_a_masked_secret_is_never_put_in_a_patch() -> None:
+    changes = LLMChanges(type="openai-compatible", auth={"type": "bearer", "token": "****"})
+    with pytest.raises(ValueError, match="masked"):
+        changes.patch_body()
+    assert not LLMChanges(type="openai-compatible")  # nothing to send

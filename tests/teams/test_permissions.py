@@ -14,13 +14,14 @@ from tests.teams.factories import TeamFactory, UserFactory, member
 A = Action
 EXPECTED: dict[str, set[Action]] = {
     "viewer": {A.LLM_VIEW},
-    "editor": {A.LLM_VIEW, A.LLM_CREATE, A.LLM_TEST, A.LLM_EDIT, A.LLM_TOGGLE},
+    "editor": {A.LLM_VIEW, A.LLM_CREATE, A.LLM_TEST, A.LLM_EDIT, A.LLM_TOGGLE, A.LLM_SYNC},
     "admin": {
         A.LLM_VIEW,
         A.LLM_CREATE,
         A.LLM_TEST,
         A.LLM_EDIT,
         A.LLM_TOGGLE,
+        A.LLM_SYNC,
         A.LLM_DELETE,
         A.MEMBERS_MANAGE,
         A.AUDIT_VIEW,

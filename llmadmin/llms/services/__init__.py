@@ -4,7 +4,28 @@ same."""
 
 from __future__ import annotations
 
+from .assign import llm_assign
 from .common import ActionDenied
+from .connection import ConnectionResult, llm_test_connection
 from .create import llm_create
+from .delete import llm_delete
+from .inspect import UpstreamComparison, llm_inspect
+from .sync import SyncSummary, llm_sync
+from .toggle import llm_set_enabled
+from .update import StaleEdit, llm_update
 
-__all__ = ["ActionDenied", "llm_create"]
+__all__ = [
+    "ActionDenied",
+    "ConnectionResult",
+    "StaleEdit",
+    "SyncSummary",
+    "UpstreamComparison",
+    "llm_assign",
+    "llm_create",
+    "llm_delete",
+    "llm_inspect",
+    "llm_set_enabled",
+    "llm_sync",
+    "llm_test_connection",
+    "llm_update",
+]

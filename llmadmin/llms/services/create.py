@@ -86,6 +86,12 @@ def llm_create(
                 auth_fingerprint=spec.auth_fingerprint(),
                 headers=dict(created.headers or spec.headers),
                 test_model_parameters=dict(spec.test_model_parameters),
+                capabilities=dict(created.capabilities or spec.capabilities),
+                idle_timeout_seconds=(
+                    created.idle_timeout_seconds
+                    if "idle_timeout_seconds" in created.raw
+                    else spec.idle_timeout_seconds
+                ),
                 enabled=created.enabled,
                 created_by=actor if actor.is_authenticated else None,
             )

@@ -4,34 +4,100 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
+from django.views.decorators.vary import vary_on_headers
 
-from llmadmin.teams.decorators import team_action_required
-from llmadmin.teams.permissions import Action, can
+from llmadmin.audit.recorder import Origin
+from llmadmin.teams.decorators import deny, team_action_required
+from llmadmin.teams.models import Team
+from llmadmin.teams.permissions import Action, can, needs_sentence
 
-from .. import selectors
+from .. import selectors, services
+from ..models import LLMDefinition, Ownership
+from ..services.inspect import builtin_refusal
+
+LIST_TEMPLATE = "llms/llm_list.html"
+DETAIL_TEMPLATE = "llms/llm_detail.html"
+
+
+def wants_fragment(request: HttpRequest) -> bool:
+    # htmx asks for the whole page when it restores history it no longer has in its cache.
+    htmx = request.htmx  # type: ignore[attr-defined]
+    return bool(htmx) and not htmx.history_restore_request
+
+
+def llm_flags(user: object, llm: LLMDefinition) -> dict[str, bool]:
+    """What the buttons for one LLM may offer, from the one permission policy."""
+    builtin = llm.ownership == Ownership.PLATFORM
+    return {
+        "builtin": builtin,
+        "can_toggle": not builtin and can(user, Action.LLM_TOGGLE, llm.team),  # type: ignore[arg-type]
+        "can_delete": not builtin and can(user, Action.LLM_DELETE, llm.team),  # type: ignore[arg-type]
+        "can_edit": not builtin and can(user, Action.LLM_EDIT, llm.team),  # type: ignore[arg-type]
+        "can_assign": (
+            not builtin and llm.team_id is None and can(user, Action.LLM_ASSIGN, None)  # type: ignore[arg-type]
+        ),
+    }
+
+
+def llm_for_action(request: HttpRequest, pk: int, action: Action) -> LLMDefinition:
+    """The LLM named in the URL if the person may do `action` to it: 404 if they can't see
+    it (an id must not tell whether it exists), 403 with a recorded refusal otherwise."""
+    llm = get_object_or_404(selectors.llm_visible(user=request.user).select_related("team"), pk=pk)
+    if llm.ownership == Ownership.PLATFORM and action != Action.LLM_VIEW:
+        verbs = {Action.LLM_TOGGLE: "enabled or disabled", Action.LLM_DELETE: "deleted"}
+        message = builtin_refusal(llm, verbs.get(action, "changed"))
+        raise deny(request, action=action, team=None, message=message)
+    if not can(request.user, action, llm.team):
+        message = f"{needs_sentence(action, llm.team)} Ask a team admin for access."
+        raise deny(request, action=action, team=llm.team, message=message)
+    return llm
 
 
 @require_GET
+@vary_on_headers("HX-Request")
 @team_action_required(Action.LLM_VIEW)
 def llm_list(request: HttpRequest) -> HttpResponse:
-    team = request.team  # type: ignore[attr-defined]
-    return render(
-        request,
-        "llms/llm_list.html",
-        {
-            "llms": selectors.llm_list(team=team),
-            "can_create": can(request.user, Action.LLM_CREATE, team),
-        },
+    """The team's LLMs; an htmx search, sort or page request gets only the results part."""
+    team: Team | None = request.team  # type: ignore[attr-defined]
+    user = request.user
+    is_org_admin = bool(user.is_authenticated and user.is_superuser)
+    listing = selectors.llm_list(
+        team=team,
+        query=request.GET.get("q", ""),
+        sort=request.GET.get("sort", "name"),
+        scope=request.GET.get("filter", "team"),
+        page=request.GET.get("page"),
+        include_unowned=is_org_admin,
     )
+    context = {
+        "listing": listing,
+        "llms": listing.page.object_list,
+        "can_create": can(user, Action.LLM_CREATE, team),
+        # Rows of the team's list all share these; built-in rows never get buttons.
+        "can_toggle": can(user, Action.LLM_TOGGLE, team if listing.scope == "team" else None),
+        "can_sync": can(user, Action.LLM_SYNC, team),
+        "is_org_admin": is_org_admin,
+    }
+    template = f"{LIST_TEMPLATE}#results" if wants_fragment(request) else LIST_TEMPLATE
+    return render(request, template, context)
 
 
 @require_GET
 @login_required
 def llm_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    """The local record beside what Vectara holds now, field by field."""
     # 404, not 403, for another team's LLM: an id must not tell whether it exists.
-    llm = get_object_or_404(selectors.llm_visible(user=request.user), pk=pk)
-    return render(
-        request,
-        "llms/llm_detail.html",
-        {"llm": llm, "history": selectors.llm_history(llm=llm)},
+    llm = get_object_or_404(
+        selectors.llm_visible(user=request.user).select_related("team", "created_by"), pk=pk
     )
+    upstream = services.llm_inspect(origin=Origin.from_request(request), llm=llm)
+    context = {
+        "llm": llm,
+        "upstream": upstream,
+        "history": selectors.llm_history(llm=llm),
+        "teams": Team.objects.order_by("name")
+        if llm_flags(request.user, llm)["can_assign"]
+        else (),
+        **llm_flags(request.user, llm),
+    }
+    return render(request, DETAIL_TEMPLATE, context)

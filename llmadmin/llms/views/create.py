@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.debug import sensitive_post_parameters
@@ -14,18 +15,35 @@ from llmadmin.teams.decorators import team_action_required
 from llmadmin.teams.permissions import Action
 
 from .. import services
-from ..forms import LLMCreateForm
+from ..forms import SECRET_FORM_FIELDS, LLMCreateForm, LLMFormBase, parse_json_object
 from ..uri_policy import UriRejected, check_uri
 
 FORM_TEMPLATE = "llms/llm_form.html"
 
 
-def _fragment(request: HttpRequest, name: str) -> str:
+def fragment(request: HttpRequest, page: str, name: str) -> str:
     """The whole page for a plain request; only the named partial for an htmx one."""
-    return f"{FORM_TEMPLATE}#{name}" if request.htmx else FORM_TEMPLATE  # type: ignore[attr-defined]
+    return f"{page}#{name}" if request.htmx else page  # type: ignore[attr-defined]
 
 
-@sensitive_post_parameters("token", "value")
+def form_step(request: HttpRequest, form: LLMFormBase, page: str) -> HttpResponse:
+    """Add or remove a header row, or (without JavaScript) show the fields of the chosen
+    type and auth: re-show what was typed, without judging a form that isn't finished."""
+    step = request.POST.get("_action", "")
+    context = {"form": form, **getattr(form, "extra_context", {})}
+    # The rows are a partial of the create page that the edit page includes.
+    rows = fragment(request, FORM_TEMPLATE, "extra-headers") if request.htmx else page  # type: ignore[attr-defined]
+    if step == "add_header":
+        form.add_header_row()
+        return render(request, rows, context)
+    if step.startswith("remove_header:"):
+        index = step.partition(":")[2]
+        form.remove_header_row(int(index) if index.isdigit() else -1)
+        return render(request, rows, context)
+    return render(request, page, context)
+
+
+@sensitive_post_parameters(*SECRET_FORM_FIELDS)
 @require_http_methods(["GET", "POST"])
 @vary_on_headers("HX-Request")
 @team_action_required(Action.LLM_CREATE)
@@ -33,20 +51,11 @@ def llm_create(request: HttpRequest) -> HttpResponse:
     if request.method == "GET":
         return render(request, FORM_TEMPLATE, {"form": LLMCreateForm()})
 
-    step = request.POST.get("_action", "")
-    if step:
-        # Add or remove a header row, or (without JavaScript) show the fields of the chosen
-        # auth type: re-show what was typed, without judging a form that isn't finished.
+    if request.POST.get("_action"):
         form = LLMCreateForm(initial=request.POST.dict(), header_data=request.POST)
-        if step == "add_header":
-            form.add_header_row()
-            return render(request, _fragment(request, "extra-headers"), {"form": form})
-        if step.startswith("remove_header:"):
-            form.remove_header_row(int(step.partition(":")[2] or -1))
-            return render(request, _fragment(request, "extra-headers"), {"form": form})
-        return render(request, FORM_TEMPLATE, {"form": form})
+        return form_step(request, form, FORM_TEMPLATE)
 
-    form = LLMCreateForm(request.POST)
+    form = LLMCreateForm(request.POST, request.FILES)
     if form.is_valid():
         try:
             llm = services.llm_create(
@@ -64,14 +73,25 @@ def llm_create(request: HttpRequest) -> HttpResponse:
             if request.htmx:  # type: ignore[attr-defined]
                 return HttpResponseClientRedirect(llm.get_absolute_url())
             return redirect(llm)
-    return render(request, _fragment(request, "llm-form"), {"form": form})
+    return render(request, fragment(request, FORM_TEMPLATE, "llm-form"), {"form": form})
+
+
+def _swap_form(request: HttpRequest) -> LLMCreateForm:
+    # Only the type, auth type and header rows come along (hx-params): never a secret.
+    initial = {k: request.GET.get(k, "") for k in ("type", "auth_type")}
+    return LLMCreateForm(initial=initial, header_data=request.GET)
+
+
+@require_GET
+@team_action_required(Action.LLM_CREATE)
+def llm_type_fields(request: HttpRequest) -> HttpResponse:
+    return render(request, f"{FORM_TEMPLATE}#type-fields", {"form": _swap_form(request)})
 
 
 @require_GET
 @team_action_required(Action.LLM_CREATE)
 def llm_auth_fields(request: HttpRequest) -> HttpResponse:
-    form = LLMCreateForm(initial={"auth_type": request.GET.get("auth_type", "bearer")})
-    return render(request, f"{FORM_TEMPLATE}#auth-fields", {"form": form})
+    return render(request, f"{FORM_TEMPLATE}#auth-fields", {"form": _swap_form(request)})
 
 
 @require_POST
@@ -86,3 +106,19 @@ def llm_check_uri(request: HttpRequest) -> HttpResponse:
         except UriRejected as exc:
             context["uri_error"] = exc.message
     return render(request, f"{FORM_TEMPLATE}#uri-feedback", context)
+
+
+@require_POST
+@team_action_required(Action.LLM_CREATE)
+def llm_check_json(request: HttpRequest) -> HttpResponse:
+    """The test parameters, judged as the person leaves the textarea."""
+    raw = request.POST.get("test_model_parameters", "")
+    context: dict[str, object] = {}
+    if raw.strip():
+        try:
+            parse_json_object(raw)
+        except ValidationError as exc:
+            context["json_error"] = exc.messages[0]
+        else:
+            context["json_ok"] = True
+    return render(request, f"{FORM_TEMPLATE}#json-feedback", context)

@@ -1,0 +1,88 @@
+"""Deleting an LLM: Vectara first, then the local record, one audit event."""
+
+from __future__ import annotations
+
+from django.db import transaction
+
+from llmadmin.audit.models import Outcome
+from llmadmin.audit.recorder import Origin, Target, record
+from llmadmin.core.errors import ApplicationError
+from llmadmin.teams.permissions import Action, User, can
+from llmadmin.vectara.client import VectaraClient, get_client
+from llmadmin.vectara.errors import NotFound, VectaraError
+
+from ..models import LLMDefinition
+from .common import ActionDenied, denied_message
+from .inspect import builtin_refusal, is_builtin
+
+
+def llm_delete(
+    *,
+    actor: User,
+    origin: Origin,
+    llm: LLMDefinition,
+    client: VectaraClient | None = None,
+) -> str:
+    """DELETE the LLM in Vectara, then its local record; returns the sentence to show.
+
+    A 404 from Vectara means it is already gone there, so the local record goes too. Any
+    other failure leaves the local record. One `llm.delete` event per call; its target keeps
+    the name, so the LLM's history still reads well after the row is gone.
+    """
+    target = Target("llm", str(llm.pk), llm.name)
+    team = llm.team
+
+    def fail(message: str, outcome: Outcome = Outcome.FAILURE, exc: VectaraError | None = None):
+        record(
+            origin=origin,
+            action=Action.LLM_DELETE,
+            outcome=outcome,
+            team=team,
+            target=target,
+            upstream_status=exc.status if exc else None,
+            upstream_request_id=exc.request_id if exc else None,
+            message=message,
+            details={"vectara_id": llm.vectara_id},
+        )
+
+    # Said first, to everyone: no role could change a built-in LLM.
+    if is_builtin(llm):
+        message = builtin_refusal(llm, "deleted")
+        fail(message, Outcome.DENIED)
+        raise ActionDenied(message)
+    if not can(actor, Action.LLM_DELETE, team):
+        message = denied_message(Action.LLM_DELETE, team)
+        fail(message, Outcome.DENIED)
+        raise ActionDenied(message)
+
+    client = client or get_client()
+    status = 204
+    message = f"{llm.name} is deleted from Vectara and from this dashboard."
+    try:
+        client.delete_llm(llm.vectara_id)
+    except NotFound:
+        status = 404
+        message = (
+            f"{llm.name} was already gone from Vectara, so only the dashboard's record of it "
+            "was deleted."
+        )
+    except VectaraError as exc:
+        message = f"{exc.user_message(f'delete the LLM {llm.name}')} It is still listed here."
+        fail(message, exc=exc)
+        raise ApplicationError(message) from None
+
+    with transaction.atomic():
+        # filter().delete(), not llm.delete(): a second click racing this one finds nothing
+        # to delete instead of failing.
+        LLMDefinition.objects.filter(pk=llm.pk).delete()
+        record(
+            origin=origin,
+            action=Action.LLM_DELETE,
+            outcome=Outcome.SUCCESS,
+            team=team,
+            target=target,
+            upstream_status=status,
+            message=message,
+            details={"vectara_id": llm.vectara_id},
+        )
+    return message

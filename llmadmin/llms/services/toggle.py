@@ -1,0 +1,94 @@
+"""Enabling or disabling an LLM: Vectara first, then the local record, one audit event."""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import F
+
+from llmadmin.audit.models import Outcome
+from llmadmin.audit.recorder import Origin, Target, record
+from llmadmin.core.errors import ApplicationError
+from llmadmin.teams.permissions import Action, User, can
+from llmadmin.vectara.client import VectaraClient, get_client
+from llmadmin.vectara.errors import NotFound, VectaraError
+
+from ..models import LLMDefinition, UpstreamState
+from .common import ActionDenied, denied_message
+from .inspect import builtin_refusal, is_builtin, mark_upstream_state
+
+
+def llm_set_enabled(
+    *,
+    actor: User,
+    origin: Origin,
+    llm: LLMDefinition,
+    enabled: bool,
+    client: VectaraClient | None = None,
+) -> LLMDefinition:
+    """Send PATCH {"enabled": …} (that field only) and, once Vectara accepted it, store it.
+
+    One `llm.enable` or `llm.disable` event per call. If Vectara refuses or fails, the local
+    record is left as it was; a 404 also marks the record missing upstream.
+    """
+    action = "llm.enable" if enabled else "llm.disable"
+    verb = "enable" if enabled else "disable"
+    target = Target("llm", str(llm.pk), llm.name)
+
+    def fail(message: str, outcome: Outcome = Outcome.FAILURE, exc: VectaraError | None = None):
+        record(
+            origin=origin,
+            action=action,
+            outcome=outcome,
+            team=llm.team,
+            target=target,
+            upstream_status=exc.status if exc else None,
+            upstream_request_id=exc.request_id if exc else None,
+            message=message,
+            details={"enabled": enabled},
+        )
+
+    # Said first, to everyone: no role could change a built-in LLM.
+    if is_builtin(llm):
+        message = builtin_refusal(llm, "enabled or disabled")
+        fail(message, Outcome.DENIED)
+        raise ActionDenied(message)
+    if not can(actor, Action.LLM_TOGGLE, llm.team):
+        message = denied_message(Action.LLM_TOGGLE, llm.team)
+        fail(message, Outcome.DENIED)
+        raise ActionDenied(message)
+
+    client = client or get_client()
+    try:
+        updated = client.update_llm(llm.vectara_id, {"enabled": enabled})
+    except VectaraError as exc:
+        if isinstance(exc, NotFound):
+            mark_upstream_state(llm, UpstreamState.MISSING)
+            message = (
+                f"Vectara has no LLM {llm.name} any more (404), so it could not {verb} it. "
+                "It is now marked as missing upstream; delete it here or run a sync."
+            )
+        else:
+            message = exc.user_message(f"{verb} the LLM {llm.name}")
+        fail(message, exc=exc)
+        raise ApplicationError(message) from None
+
+    with transaction.atomic():
+        LLMDefinition.objects.filter(pk=llm.pk).update(
+            enabled=updated.enabled,
+            upstream_state=UpstreamState.PRESENT,
+            # An edit form opened before this change must not silently undo it.
+            version=F("version") + 1,
+        )
+        state = "enabled" if updated.enabled else "disabled"
+        record(
+            origin=origin,
+            action=action,
+            outcome=Outcome.SUCCESS,
+            team=llm.team,
+            target=target,
+            upstream_status=200,
+            message=f"{llm.name} is now {state} in Vectara.",
+            details={"enabled": updated.enabled},
+        )
+    llm.refresh_from_db()
+    return llm

@@ -1,0 +1,165 @@
+"""Editing an LLM: a PATCH of the changed fields only, guarded against lost updates."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db import DatabaseError, transaction
+
+from llmadmin.audit.models import Outcome
+from llmadmin.audit.recorder import Origin, Target, record
+from llmadmin.core.errors import ApplicationError
+from llmadmin.teams.permissions import Action, can
+from llmadmin.vectara.client import VectaraClient, get_client
+from llmadmin.vectara.errors import BadRequest, VectaraError
+from llmadmin.vectara.types import LLM
+
+from ..models import LLMDefinition, Ownership
+from ..spec import REDACTED, LLMChanges, auth_fingerprint, public_auth
+from .common import ActionDenied, denied_message
+
+logger = logging.getLogger(__name__)
+
+ACTION = "update the LLM"
+STALE = (
+    "Someone else changed this LLM since you opened the form; reload to see their change, "
+    "then make yours again."
+)
+PLATFORM = (
+    "This LLM is built into Vectara, which does not let anyone change it. Register your own "
+    "LLM instead."
+)
+GONE = "This LLM was deleted meanwhile, so there is nothing to update. Go back to the list."
+# Fields Vectara answers with, taken from its answer after a PATCH.
+_ANSWERED = ("type", "description", "model", "uri", "headers", "capabilities", "enabled")
+
+
+class StaleEdit(ApplicationError):
+    """The form was based on an older version of the LLM than the one stored now."""
+
+
+def llm_update(
+    *,
+    actor: AbstractBaseUser | AnonymousUser,
+    origin: Origin,
+    llm: LLMDefinition,
+    changes: LLMChanges,
+    version: int,
+    client: VectaraClient | None = None,
+) -> LLMDefinition:
+    """PATCH `changes` to Vectara, then update the local record from its answer.
+
+    `version` is the one the person's form started from: the row is locked while Vectara is
+    asked, and if it moved on meanwhile nothing is sent and `StaleEdit` is raised, so a
+    concurrent edit is refused rather than silently overwritten. An empty `changes` sends
+    nothing and records nothing. Otherwise exactly one `llm.edit` audit event is written,
+    with the changed fields before and after (secrets as "[redacted]").
+    """
+    target = Target("llm", str(llm.pk), llm.name)
+    details = {"before": _before(llm, changes), "after": changes.audit_after()}
+
+    def fail(message: str, *, outcome: Outcome = Outcome.FAILURE, **upstream: Any) -> None:
+        record(
+            origin=origin,
+            action=Action.LLM_EDIT,
+            outcome=outcome,
+            team=llm.team,
+            target=target,
+            message=message,
+            details=details,
+            **upstream,
+        )
+
+    if not can(actor, Action.LLM_EDIT, llm.team):
+        message = denied_message(Action.LLM_EDIT, llm.team)
+        fail(message, outcome=Outcome.DENIED)
+        raise ActionDenied(message)
+    if llm.ownership == Ownership.PLATFORM:
+        fail(PLATFORM, outcome=Outcome.DENIED)
+        raise ActionDenied(PLATFORM)
+    if not changes:
+        return llm
+
+    client = client or get_client()
+    body = changes.patch_body()
+    changed = ", ".join(sorted(details["after"]))
+    try:
+        # The row stays locked while Vectara answers: a second editor waits here and then
+        # finds the version moved on, instead of both PATCHes reaching Vectara.
+        with transaction.atomic():
+            locked = LLMDefinition.objects.select_for_update().filter(pk=llm.pk).first()
+            if locked is None:
+                raise ApplicationError(GONE)
+            if locked.version != version:
+                raise StaleEdit(STALE)
+            answer = client.update_llm(locked.vectara_id, body)
+            _apply(locked, answer, changes)
+            record(
+                origin=origin,
+                action=Action.LLM_EDIT,
+                outcome=Outcome.SUCCESS,
+                team=locked.team,
+                target=target,
+                upstream_status=200,
+                message=f"Updated {locked.name} in Vectara: {changed}.",
+                details=details,
+            )
+    except VectaraError as exc:
+        message = exc.user_message(ACTION)
+        fail(message, upstream_status=exc.status, upstream_request_id=exc.request_id)
+        field_errors = dict(exc.field_errors) if isinstance(exc, BadRequest) else {}
+        raise ApplicationError(message, field_errors=field_errors) from None
+    except ApplicationError as exc:
+        fail(exc.message)
+        raise
+    except DatabaseError:
+        logger.exception("Vectara updated %s but the local record was not saved", llm.vectara_id)
+        message = (
+            "Vectara saved the change but the dashboard's database could not record it. "
+            "Reload the LLM before editing it again; if it keeps failing, ask an operator to "
+            "check the database."
+        )
+        fail(message, upstream_status=200)
+        raise ApplicationError(message) from None
+    llm.refresh_from_db()
+    return llm
+
+
+def _before(llm: LLMDefinition, changes: LLMChanges) -> dict[str, Any]:
+    before = {name: getattr(llm, name) for name in changes.fields if hasattr(llm, name)}
+    if "capabilities" in changes.fields:
+        stored = llm.capabilities or {}
+        before["capabilities"] = {k: stored.get(k) for k in changes.fields["capabilities"]}
+    if changes.auth is not None:
+        # The local record never had the secret; say that one was there, not what it was.
+        before["auth"] = {"type": llm.auth_type, **(llm.auth_public or {})}
+        if changes.auth["type"] == llm.auth_type:
+            secret = {k: REDACTED for k in changes.auth if k not in public_auth(changes.auth)}
+            before["auth"].update(secret)
+    return before
+
+
+def _apply(llm: LLMDefinition, answer: LLM, changes: LLMChanges) -> None:
+    for name in _ANSWERED:
+        if name in answer.raw:
+            setattr(llm, name, getattr(answer, name))
+        elif name in changes.fields:
+            setattr(llm, name, changes.fields[name])
+    if "idle_timeout_seconds" in answer.raw or "idle_timeout_seconds" in changes.fields:
+        llm.idle_timeout_seconds = (
+            answer.idle_timeout_seconds
+            if "idle_timeout_seconds" in answer.raw
+            else changes.fields["idle_timeout_seconds"]
+        )
+    llm.headers = dict(llm.headers or {})
+    llm.capabilities = dict(llm.capabilities or {})
+    if "test_model_parameters" in changes.fields:  # Vectara never answers with them
+        llm.test_model_parameters = dict(changes.fields["test_model_parameters"])
+    if changes.auth is not None:
+        llm.auth_type = str(changes.auth["type"])
+        llm.auth_public = public_auth(changes.auth)
+        llm.auth_fingerprint = auth_fingerprint(changes.auth)
+    llm.version += 1
+    llm.save()

@@ -1,0 +1,114 @@
+"""Test connection: the create and edit forms post all their fields here, and the result
+replaces #connection-result in place (or, without JavaScript, fills a page of its own)."""
+
+from __future__ import annotations
+
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import render
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from llmadmin.audit.recorder import Origin
+from llmadmin.core.errors import ApplicationError
+from llmadmin.teams.decorators import team_action_required
+from llmadmin.teams.permissions import Action
+from llmadmin.vectara.contract import SECRET_AUTH_FIELDS
+
+from .. import services
+from ..forms import SECRET_FORM_FIELDS, LLMCreateForm
+from ..models import LLMDefinition
+from ..selectors import llm_visible
+from ..spec import LLMSpec
+
+RESULT_TEMPLATE = "llms/connection_result.html"
+ASK_FOR_KEY = "Type the secret to test the connection; llmadmin does not keep it."
+# A test doesn't need these, so a form can be tested before it is finished.
+NOT_NEEDED = frozenset({"name", "description"})
+
+
+@sensitive_post_parameters(*SECRET_FORM_FIELDS)
+@require_POST
+@vary_on_headers("HX-Request")
+@team_action_required(Action.LLM_TEST)
+def llm_test_connection(request: HttpRequest) -> HttpResponse:
+    llm = _llm_being_edited(request)
+    form = LLMCreateForm(_with_stored_values(request.POST, llm), files=request.FILES)
+    context: dict[str, object] = {"llm": llm, "connection_fixes": _fixes(form, NOT_NEEDED)}
+    spec = None if context["connection_fixes"] else _spec(form)
+    if spec is None and not context["connection_fixes"]:
+        context["connection_fixes"] = _fixes(form, frozenset())
+    if spec is not None and form.uri_check is None:
+        # Anthropic's URI is optional when saving, but a test needs somewhere to connect.
+        context["connection_fixes"] = ["Enter the endpoint URI to test the connection."]
+    elif spec is not None:
+        try:
+            context["connection_result"] = services.llm_test_connection(
+                actor=request.user,
+                origin=Origin.from_request(request),
+                # An edited LLM's own team decides, as it does for saving the edit.
+                team=(llm.team if llm and llm.team else request.team),  # type: ignore[attr-defined]
+                spec=spec,
+                uri_check=form.uri_check,  # type: ignore[arg-type]
+                llm=llm,
+            )
+        except ApplicationError as exc:
+            context["connection_fixes"] = [exc.message]
+    template = RESULT_TEMPLATE
+    if request.htmx:  # type: ignore[attr-defined]
+        template += "#connection-result"
+    return render(request, template, context)
+
+
+def _spec(form: LLMCreateForm) -> LLMSpec | None:
+    """The spec of a form valid but for the fields a test doesn't need, or None."""
+    data = form.cleaned_data
+    data.setdefault("name", "")
+    data.setdefault("description", "")
+    try:
+        return form.to_spec()
+    except KeyError:  # another field the spec needs is invalid: list every error
+        return None
+
+
+def _llm_being_edited(request: HttpRequest) -> LLMDefinition | None:
+    pk = request.POST.get("llm", "")
+    if not pk.isdigit():
+        return None
+    return llm_visible(user=request.user).filter(pk=int(pk)).first()
+
+
+def _with_stored_values(data: QueryDict, llm: LLMDefinition | None) -> QueryDict:
+    """The edit form may not post fields that can't change (the name, the type); take those
+    from the record. Whatever the person typed wins; the stored secret doesn't exist."""
+    if llm is None:
+        return data
+    data = data.copy()
+    stored = {"type": llm.type, "name": llm.name, "model": llm.model, "uri": llm.uri}
+    # auth_public is the auth object without secrets; its "type" is the auth type.
+    stored |= {k: v for k, v in llm.auth_public.items() if k != "type"}
+    stored["auth_type"] = llm.auth_type
+    for field, value in stored.items():
+        if field not in data and field not in SECRET_AUTH_FIELDS and isinstance(value, str):
+            data[field] = value
+    if "header_name" not in data:
+        data.setlist("header_name", list(llm.headers))
+        data.setlist("header_value", [str(v) for v in llm.headers.values()])
+    return data
+
+
+def _fixes(form: LLMCreateForm, ignore: frozenset[str]) -> list[str]:
+    """What to fix before a test can run, as sentences; empty when it can run."""
+    form.is_valid()
+    fixes: list[str] = []
+    for field, errors in form.errors.items():
+        if field in ignore:
+            continue
+        if field in SECRET_AUTH_FIELDS and not form.data.get(field):
+            fixes.append(ASK_FOR_KEY)
+            continue
+        label = form.fields[field].label if field in form.fields else None
+        for error in errors:
+            fixes.append(f"{label}: {error}" if label and field != NON_FIELD_ERRORS else error)
+    return list(dict.fromkeys(fixes))  # a header and its value both blank: say it once

@@ -1,0 +1,104 @@
+"""Editing an LLM: the edit page, its htmx fragments, and the PATCH through the service."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import HttpResponseClientRedirect
+
+from llmadmin.audit.recorder import Origin, Target
+from llmadmin.core.errors import ApplicationError
+from llmadmin.teams.decorators import deny
+from llmadmin.teams.permissions import Action, can, needs_sentence
+
+from .. import selectors, services
+from ..forms import SECRET_FORM_FIELDS, LLMEditForm
+from ..models import LLMDefinition, Ownership
+from ..services.update import PLATFORM
+from .create import FORM_TEMPLATE, form_step, fragment
+
+EDIT_TEMPLATE = "llms/llm_edit.html"
+
+
+def _editable(request: HttpRequest, pk: int) -> LLMDefinition:
+    # 404, not 403, for an LLM the person can't see: an id must not tell whether it exists.
+    llm = get_object_or_404(selectors.llm_visible(user=request.user), pk=pk)
+    if not can(request.user, Action.LLM_EDIT, llm.team):
+        message = f"{needs_sentence(Action.LLM_EDIT, llm.team)} Ask a team admin for access."
+        target = Target("llm", str(llm.pk), llm.name)
+        raise deny(request, action=Action.LLM_EDIT, team=llm.team, message=message, target=target)
+    return llm
+
+
+@sensitive_post_parameters(*SECRET_FORM_FIELDS)
+@require_http_methods(["GET", "POST"])
+@vary_on_headers("HX-Request")
+@login_required
+def llm_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    llm = _editable(request, pk)
+    if llm.ownership == Ownership.PLATFORM:
+        return render(request, EDIT_TEMPLATE, {"llm": llm, "read_only_reason": PLATFORM})
+    if request.method == "GET":
+        return render(request, EDIT_TEMPLATE, {"llm": llm, "form": LLMEditForm(llm=llm)})
+
+    if request.POST.get("_action"):
+        form = LLMEditForm(llm=llm, initial=request.POST.dict(), header_data=request.POST)
+        form.extra_context = {"llm": llm}  # type: ignore[attr-defined]
+        return form_step(request, form, EDIT_TEMPLATE)
+
+    form = LLMEditForm(request.POST, request.FILES, llm=llm)
+    if form.is_valid():
+        changes = form.to_changes()
+        if not changes:
+            messages.info(request, "Nothing changed, so nothing was sent to Vectara.")
+            return _to_detail(request, llm)
+        try:
+            llm = services.llm_update(
+                actor=request.user,
+                origin=Origin.from_request(request),
+                llm=llm,
+                changes=changes,
+                version=form.cleaned_data["version"],
+            )
+        except ApplicationError as exc:
+            form.add_upstream_errors(exc.field_errors)
+            if not exc.field_errors:
+                form.add_error(None, exc.message)
+        else:
+            messages.success(request, f"Your changes to {llm.name} are saved in Vectara.")
+            return _to_detail(request, llm)
+    context = {"llm": llm, "form": form}
+    return render(request, fragment(request, EDIT_TEMPLATE, "edit-form"), context)
+
+
+def _to_detail(request: HttpRequest, llm: LLMDefinition) -> HttpResponse:
+    if request.htmx:  # type: ignore[attr-defined]
+        return HttpResponseClientRedirect(llm.get_absolute_url())
+    return redirect(llm)
+
+
+def _swap_form(request: HttpRequest, llm: LLMDefinition) -> LLMEditForm:
+    # Only the type, auth type and header rows come along (hx-params): never a secret.
+    initial = {k: request.GET[k] for k in ("type", "auth_type") if k in request.GET}
+    return LLMEditForm(llm=llm, initial=initial, header_data=request.GET)
+
+
+@require_GET
+@login_required
+def llm_edit_type_fields(request: HttpRequest, pk: int) -> HttpResponse:
+    llm = _editable(request, pk)
+    context = {"llm": llm, "form": _swap_form(request, llm)}
+    return render(request, f"{FORM_TEMPLATE}#type-fields", context)
+
+
+@require_GET
+@login_required
+def llm_edit_auth_fields(request: HttpRequest, pk: int) -> HttpResponse:
+    llm = _editable(request, pk)
+    context = {"llm": llm, "form": _swap_form(request, llm)}
+    return render(request, f"{FORM_TEMPLATE}#auth-fields", context)

@@ -1,0 +1,89 @@
+"""Enable/disable, delete and assign: one POST each, with plain-form fallbacks."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import HttpResponseClientRedirect
+
+from llmadmin.audit.recorder import Origin
+from llmadmin.core.errors import ApplicationError
+from llmadmin.teams.models import Team
+from llmadmin.teams.permissions import Action
+
+from .. import services
+from .browse import DETAIL_TEMPLATE, LIST_TEMPLATE, llm_flags, llm_for_action
+
+# Which partial answers an htmx toggle, by the id of the element it replaces.
+_TOGGLE_TARGETS = {"llm-status": f"{DETAIL_TEMPLATE}#status"}
+
+
+@require_POST
+@vary_on_headers("HX-Request")
+def llm_toggle(request: HttpRequest, pk: int) -> HttpResponse:
+    """One click: the list row (or the detail page's status) comes back swapped in place.
+    Without JavaScript the form posts here and the person is sent back with a message."""
+    llm = llm_for_action(request, pk, Action.LLM_TOGGLE)
+    enabled = request.POST.get("enabled") == "1"
+    ok, feedback = True, ""
+    try:
+        llm = services.llm_set_enabled(
+            actor=request.user, origin=Origin.from_request(request), llm=llm, enabled=enabled
+        )
+        feedback = f"{llm.name} is now {'enabled' if llm.enabled else 'disabled'}."
+    except ApplicationError as exc:
+        ok, feedback = False, exc.message
+        llm.refresh_from_db()
+
+    htmx = request.htmx  # type: ignore[attr-defined]
+    if htmx:
+        # A failure is still a 200: htmx 2 does not swap 4xx/5xx answers by default.
+        template = _TOGGLE_TARGETS.get(htmx.target or "", f"{LIST_TEMPLATE}#llm-row")
+        context = {"llm": llm, "feedback": feedback, "feedback_ok": ok}
+        return render(request, template, {**context, **llm_flags(request.user, llm)})
+    (messages.success if ok else messages.error)(request, feedback)
+    if request.POST.get("next") == "detail":
+        return redirect(llm)
+    return redirect("llms:list")
+
+
+@require_http_methods(["GET", "POST"])
+@vary_on_headers("HX-Request")
+def llm_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    """GET asks "Delete <name>?" and says what it means; POST deletes."""
+    llm = llm_for_action(request, pk, Action.LLM_DELETE)
+    context = {"llm": llm, **llm_flags(request.user, llm)}
+    if request.method == "GET":
+        return render(request, "llms/llm_confirm_delete.html", context)
+    try:
+        message = services.llm_delete(
+            actor=request.user, origin=Origin.from_request(request), llm=llm
+        )
+    except ApplicationError as exc:
+        context["error"] = exc.message
+        return render(request, "llms/llm_confirm_delete.html", context)
+    messages.success(request, message)
+    if request.htmx:  # type: ignore[attr-defined]
+        return HttpResponseClientRedirect(reverse("llms:list"))
+    return redirect("llms:list")
+
+
+@require_POST
+def llm_assign(request: HttpRequest, pk: int) -> HttpResponse:
+    """An org admin gives an unowned LLM to a team (a plain form on the detail page)."""
+    llm = llm_for_action(request, pk, Action.LLM_ASSIGN)
+    team_id = request.POST.get("team", "")
+    team = get_object_or_404(Team, pk=int(team_id) if team_id.isdigit() else 0)
+    try:
+        services.llm_assign(
+            actor=request.user, origin=Origin.from_request(request), llm=llm, team=team
+        )
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"{llm.name} now belongs to the team {team.name}.")
+    return redirect(llm)

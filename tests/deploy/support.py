@@ -1,0 +1,117 @@
+"""Real servers for the deployment tests: `bin/serve` (what `make serve` runs) and gunicorn,
+each in its own process group so a test stops exactly what it started."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[2]
+PRODUCTION = {
+    "DEBUG": "false",
+    "SECRET_KEY": "deploy-test-" + "Kq7Wm2Xz9Lp4Rt8Vn3Bc6Hd1Jf5Gs0Ay",
+    "AUDIT_HMAC_KEY": "deploy-audit-" + "Zr5Tq8Wn2Mx7Lk4Pv9Hb3Jd6Fc1Gs0",
+    # The servers are reached over plain http on the loopback interface.
+    "LLMADMIN_HTTPS": "false",
+    "LOG_LEVEL": "INFO",
+}
+# Never inherited from the test process: tests.settings' choices are not production's.
+_DROPPED = {"DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE", "DATABASE_URL", "CACHE_URL"}
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def environment(**env: str) -> dict[str, str]:
+    inherited = {k: v for k, v in os.environ.items() if k not in _DROPPED and k not in PRODUCTION}
+    return {**inherited, **PRODUCTION, **env}
+
+
+def manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(  # noqa: S603 - the command is the test's own
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+
+class Server:
+    def __init__(self, process: subprocess.Popen[str], port: int, log: Path) -> None:
+        self.process, self.port, self.log = process, port, log
+        self.url = f"http://127.0.0.1:{port}"
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+
+def _stop(process: subprocess.Popen[str]) -> None:
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)  # gunicorn and its workers, nothing else
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=5)
+
+
+@contextmanager
+def serving(command: list[str], env: dict[str, str], log: Path, port: int) -> Iterator[Server]:
+    """Start `command`, wait until /healthz answers 200, and stop it afterwards."""
+    with log.open("w") as out:
+        process = subprocess.Popen(  # noqa: S603 - the command is the test's own
+            command,
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            text=True,
+            start_new_session=True,
+        )
+    server = Server(process, port, log)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            if process.poll() is not None:
+                raise AssertionError(
+                    f"the server exited with {process.returncode}:\n{server.output()}"
+                )
+            try:
+                if requests.get(f"{server.url}/healthz", timeout=5).status_code == 200:
+                    break
+            except requests.RequestException:  # not listening yet, or still booting
+                pass
+            if time.monotonic() > deadline:
+                raise AssertionError(f"the server did not come up:\n{server.output()}")
+            time.sleep(0.2)
+        yield server
+    finally:
+        _stop(process)
+
+
+def serve(env: dict[str, str], log: Path) -> AbstractContextManager[Server]:
+    """`bin/serve`, exactly what `make serve` runs after installing."""
+    port = free_port()
+    return serving([str(ROOT / "bin" / "serve")], {**env, "PORT": str(port)}, log, port)
+
+
+def gunicorn(env: dict[str, str], log: Path) -> AbstractContextManager[Server]:
+    port = free_port()
+    executable = str(Path(sys.executable).parent / "gunicorn")
+    command = [executable, "--config", "gunicorn.conf.py", "llmadmin.wsgi"]
+    return serving(command, {**env, "PORT": str(port)}, log, port)

@@ -1,0 +1,228 @@
+"""Sync: every page fetched first, then one reconcile; the UI, its progress, and the command."""
+
+from __future__ import annotations
+
+import uuid
+from io import StringIO
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from llmadmin.audit.models import AuditEvent
+from llmadmin.audit.recorder import Origin
+from llmadmin.core.errors import ApplicationError
+from llmadmin.llms.models import LLMDefinition
+from llmadmin.llms.services import ActionDenied, llm_assign, llm_sync
+from llmadmin.vectara.emulator import PLATFORM_LLMS
+from tests.llms.lifecycle_support import FAULTS, TOKEN, local_copy, upstream_record
+from tests.support.fault_server import Fault, fault_server, refused_url
+from tests.teams.factories import member
+
+ORIGIN = Origin.system("test")
+
+
+def seed_outside(emulator, n: int) -> None:
+    for i in range(n):
+        emulator.store.put(upstream_record(f"outside-{i:03d}", model=f"m-{i}"))
+
+
+def test_a_sync_over_several_pages_reconciles_every_case(editor, team, emulator) -> None:
+    seed_outside(emulator, 110)  # with 3 built-ins: two pages of 100
+    kept = emulator.store.put(upstream_record("gpt-kept"))
+    changed = emulator.store.put(upstream_record("gpt-changed", model="gpt-4.1", enabled=False))
+    local_copy(kept, team)
+    local_copy(changed, team, model="gpt-4o", enabled=True)
+    LLMDefinition.objects.create(
+        team=team, vectara_id="llm_gone", name="gpt-gone", type="anthropic"
+    )
+    pages: list[tuple[int, int]] = []
+
+    summary = llm_sync(actor=editor, origin=ORIGIN, team=team, on_page=lambda *p: pages.append(p))
+
+    assert pages == [(1, 100), (2, 115)]
+    assert (summary.added, summary.gone, summary.pages) == (113, 1, 2)
+    # gpt-kept picks up the capabilities and auth header Vectara reports; both count as updated.
+    assert summary.updated == 2 and summary.unchanged == 0
+    outside = LLMDefinition.objects.get(name="outside-007")
+    assert (outside.team, outside.ownership, outside.model) == (None, "customer", "m-7")
+    assert outside.auth_type == "bearer" and outside.auth_public == {"type": "bearer"}
+    assert TOKEN not in str(list(LLMDefinition.objects.values()))
+    updated = LLMDefinition.objects.get(name="gpt-changed")
+    assert (updated.model, updated.enabled, updated.team, updated.version) == (
+        "gpt-4.1",
+        False,
+        team,
+        2,
+    )
+    gone = LLMDefinition.objects.get(name="gpt-gone")
+    assert (gone.upstream_state, gone.team) == ("missing", team)  # marked, not deleted
+    builtin = LLMDefinition.objects.get(vectara_id=PLATFORM_LLMS[0]["id"])
+    assert (builtin.ownership, builtin.team) == ("platform", None)
+    event = AuditEvent.objects.get()
+    assert (event.action, event.outcome) == ("llm.sync", "success")
+    assert event.details["added"] == 113 and event.details["gone"] == 1
+
+    # Run again: nothing left to change.
+    again = llm_sync(actor=editor, origin=ORIGIN, team=team)
+    assert (again.added, again.updated, again.gone, again.unchanged) == (0, 0, 0, 116)
+
+
+def test_builtin_llms_are_shown_read_only_to_every_team(editor_client, team, emulator) -> None:
+    llm_sync(actor=member("editor", team), origin=ORIGIN, team=team)
+    html = editor_client.get("/llms/").content.decode()
+    assert "mockingbird-2.0" in html and "built-in" in html
+    assert "Disable mockingbird-2.0" not in html
+
+
+def test_a_sync_failing_on_page_two_changes_nothing_and_can_be_run_again(
+    editor, team, settings, emulator
+) -> None:
+    kept = emulator.store.put(upstream_record("gpt-kept", model="gpt-4.1"))
+    local = local_copy(kept, team, model="gpt-4o")
+    LLMDefinition.objects.create(
+        team=team, vectara_id="llm_gone", name="gpt-gone", type="anthropic"
+    )
+    page_one = {
+        "llms": [{"id": kept["id"], "name": "gpt-kept", "type": "openai-compatible", "model": "x"}],
+        "metadata": {"page_key": "page-2"},
+    }
+    fault = Fault.sequence(Fault.status(200, page_one), Fault.status(500, {"messages": ["boom"]}))
+    with fault_server(fault) as server:
+        settings.VECTARA_API_URL = server.base_url
+        with pytest.raises(ApplicationError) as caught:
+            llm_sync(actor=editor, origin=ORIGIN, team=team)
+        assert [r.path for r in server.received][1].endswith("page_key=page-2")
+    assert "sync the LLMs with Vectara" in caught.value.message
+    assert "Nothing was changed in the dashboard" in caught.value.message
+    local.refresh_from_db()
+    assert local.model == "gpt-4o" and local.version == 1
+    assert LLMDefinition.objects.get(name="gpt-gone").upstream_state == "present"
+    assert LLMDefinition.objects.count() == 2
+    event = AuditEvent.objects.get()
+    assert (event.outcome, event.upstream_status, event.details) == (
+        "failure",
+        500,
+        {"pages_fetched": 1},
+    )
+
+    settings.VECTARA_API_URL = emulator.base_url
+    summary = llm_sync(actor=editor, origin=ORIGIN, team=team)
+    assert (summary.updated, summary.gone) == (1, 1)
+    assert LLMDefinition.objects.get(name="gpt-kept").model == "gpt-4.1"
+
+
+@pytest.mark.parametrize("name", FAULTS)
+def test_each_upstream_failure_changes_nothing(editor, team, settings, name) -> None:
+    fault, status = FAULTS[name]
+    LLMDefinition.objects.create(team=team, vectara_id="llm_1", name="gpt-team", type="anthropic")
+    settings.VECTARA_READ_TIMEOUT = 0.5
+    with fault_server(fault) as server:
+        settings.VECTARA_API_URL = server.base_url
+        with pytest.raises(ApplicationError, match="sync the LLMs with Vectara"):
+            llm_sync(actor=editor, origin=ORIGIN, team=team)
+    assert LLMDefinition.objects.get().upstream_state == "present"
+    event = AuditEvent.objects.get()
+    assert (event.action, event.outcome, event.upstream_status) == ("llm.sync", "failure", status)
+
+
+def test_a_refused_connection_changes_nothing(editor, team, settings) -> None:
+    settings.VECTARA_API_URL = refused_url()
+    with pytest.raises(ApplicationError, match="The connection to Vectara failed"):
+        llm_sync(actor=editor, origin=ORIGIN, team=team)
+    assert not LLMDefinition.objects.exists()
+
+
+def test_a_viewer_may_not_sync(team, emulator) -> None:
+    with pytest.raises(ActionDenied):
+        llm_sync(actor=member("viewer", team), origin=ORIGIN, team=team)
+    assert emulator.requests == [] and AuditEvent.objects.get().outcome == "denied"
+
+
+def test_an_llm_reusing_a_local_name_is_skipped_and_reported(editor, team, emulator) -> None:
+    LLMDefinition.objects.create(team=team, vectara_id="llm_old", name="gpt-x", type="anthropic")
+    emulator.store.put(upstream_record("gpt-x"))
+    summary = llm_sync(actor=editor, origin=ORIGIN, team=team)
+    assert summary.skipped == ["gpt-x"] and summary.gone == 1
+    assert "not added because a local LLM already has the name: gpt-x" in summary.sentence()
+
+
+def test_only_org_admins_assign(team, emulator) -> None:
+    llm_sync(actor=member("editor", team), origin=ORIGIN, team=team)
+    emulator.store.put(upstream_record("outside"))
+    llm_sync(actor=member("editor", team), origin=ORIGIN, team=team)
+    outside = LLMDefinition.objects.get(name="outside")
+    with pytest.raises(ActionDenied, match="Only an org admin"):
+        llm_assign(actor=member("admin", team), origin=ORIGIN, llm=outside, team=team)
+    assert LLMDefinition.objects.get(name="outside").team is None
+
+
+# --- the command ----------------------------------------------------------------------------
+
+
+def test_the_command_prints_the_same_summary(emulator, db) -> None:
+    emulator.store.put(upstream_record("outside"))
+    out, err = StringIO(), StringIO()
+    call_command("sync_llms", stdout=out, stderr=err)
+    assert out.getvalue().strip() == (
+        "Sync finished: 4 added, 0 updated, 0 gone from Vectara (marked missing), 0 unchanged."
+    )
+    assert "Fetched page 1 (4 LLMs so far)." in err.getvalue()
+    assert AuditEvent.objects.get().actor_username == "manage.py sync_llms"
+
+
+def test_the_command_fails_with_the_sentence(settings, db) -> None:
+    settings.VECTARA_API_URL = refused_url()
+    with pytest.raises(CommandError, match="sync the LLMs with Vectara"):
+        call_command("sync_llms", stdout=StringIO(), stderr=StringIO())
+
+
+# --- the page -------------------------------------------------------------------------------
+
+
+def test_the_sync_page_runs_a_sync_and_reports_progress(editor_client, team, emulator) -> None:
+    page = editor_client.get("/llms/sync/")
+    sync_id = page.context["sync_id"]
+    assert "Sync now" in page.content.decode()
+    # Before the POST arrives the progress says it is starting and asks again.
+    early = editor_client.get(f"/llms/sync/progress/?sync_id={sync_id}").content.decode()
+    assert "Starting the sync" in early and 'hx-trigger="load delay:500ms"' in early
+
+    emulator.store.put(upstream_record("outside"))
+    response = editor_client.post(
+        "/llms/sync/", {"sync_id": str(sync_id)}, headers={"HX-Request": "true"}
+    )
+    html = response.content.decode()
+    assert "Sync finished: 4 added" in html and "<html" not in html
+    # The next click gets a new id, swapped out of band into the form.
+    assert 'hx-swap-oob="true"' in html and str(sync_id) not in html
+
+    done = editor_client.get(f"/llms/sync/progress/?sync_id={sync_id}&n=3").content.decode()
+    assert "All pages fetched and saved." in done and "hx-trigger" not in done
+
+
+def test_progress_is_private_to_the_person_who_synced(client, editor_client, team, emulator):
+    sync_id = uuid.uuid4()
+    editor_client.post("/llms/sync/", {"sync_id": str(sync_id)}, headers={"HX-Request": "true"})
+    client.force_login(member("editor", team, username="other"))
+    html = client.get(f"/llms/sync/progress/?sync_id={sync_id}").content.decode()
+    assert "Starting the sync" in html
+
+
+def test_without_javascript_the_sync_redirects_with_the_summary(editor_client, emulator) -> None:
+    response = editor_client.post("/llms/sync/", follow=True)
+    assert response.redirect_chain[-1][0] == "/llms/sync/"
+    html = response.content.decode()
+    assert "Sync finished: 3 added" in html and "Last sync" in html
+
+
+def test_a_failed_sync_shows_the_sentence(editor_client, settings) -> None:
+    settings.VECTARA_API_URL = refused_url()
+    response = editor_client.post("/llms/sync/", headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    assert "sync the LLMs with Vectara" in response.content.decode()
+
+
+def test_viewers_can_not_open_the_sync_page(client, team) -> None:
+    client.force_login(member("viewer", team))
+    assert client.get("/llms/sync/").status_code == 403
+    assert client.post("/llms/sync/").status_code == 403

@@ -1,0 +1,167 @@
+"""Enable/disable: PATCH {"enabled"} only, local change after Vectara's yes, one event."""
+
+from __future__ import annotations
+
+import pytest
+
+from llmadmin.audit.models import AuditEvent
+from llmadmin.audit.recorder import Origin
+from llmadmin.core.errors import ApplicationError
+from llmadmin.llms.models import LLMDefinition, Ownership
+from llmadmin.llms.services import ActionDenied, llm_set_enabled
+from tests.llms.lifecycle_support import FAULTS, seeded
+from tests.support.fault_server import fault_server, refused_url
+from tests.teams.factories import member
+
+ORIGIN = Origin.system("test")
+
+
+def test_disable_sends_only_the_enabled_field_and_updates_local(editor, team, emulator) -> None:
+    llm = seeded(emulator, team)
+    version = llm.version
+
+    result = llm_set_enabled(actor=editor, origin=ORIGIN, llm=llm, enabled=False)
+
+    [sent] = emulator.requests
+    assert (sent.method, sent.json) == ("PATCH", {"enabled": False})
+    assert emulator.store.get(llm.vectara_id)["enabled"] is False
+    assert result.enabled is False and result.version == version + 1
+    event = AuditEvent.objects.get()
+    assert (event.action, event.outcome, event.target_label) == (
+        "llm.disable",
+        "success",
+        "gpt-team",
+    )
+
+
+def test_enable_records_llm_enable(editor, team, emulator) -> None:
+    llm = seeded(emulator, team, enabled=False)
+    LLMDefinition.objects.filter(pk=llm.pk).update(enabled=False)
+    llm.refresh_from_db()
+    llm_set_enabled(actor=editor, origin=ORIGIN, llm=llm, enabled=True)
+    assert LLMDefinition.objects.get().enabled is True
+    assert AuditEvent.objects.get().action == "llm.enable"
+
+
+def test_a_viewer_is_refused_before_vectara_is_asked(team, emulator) -> None:
+    llm = seeded(emulator, team)
+    with pytest.raises(ActionDenied, match="editor or admin"):
+        llm_set_enabled(actor=member("viewer", team), origin=ORIGIN, llm=llm, enabled=False)
+    assert emulator.requests == []
+    assert AuditEvent.objects.get().outcome == "denied"
+    assert LLMDefinition.objects.get().enabled is True
+
+
+def test_a_builtin_llm_can_not_be_disabled(editor, team, emulator) -> None:
+    llm = LLMDefinition.objects.create(
+        vectara_id="llm_platform_1", name="mockingbird-2.0", type="openai-compatible",
+        ownership=Ownership.PLATFORM,
+    )  # fmt: skip
+    with pytest.raises(ActionDenied, match="built into Vectara"):
+        llm_set_enabled(actor=editor, origin=ORIGIN, llm=llm, enabled=False)
+    assert emulator.requests == []
+
+
+@pytest.mark.parametrize("name", FAULTS)
+def test_each_upstream_failure_leaves_the_local_record(editor, team, settings, name) -> None:
+    fault, status = FAULTS[name]
+    llm = LLMDefinition.objects.create(
+        team=team, vectara_id="llm_1", name="gpt-team", type="openai-compatible"
+    )
+    settings.VECTARA_READ_TIMEOUT = 0.5
+    with fault_server(fault) as server:
+        settings.VECTARA_API_URL = server.base_url
+        with pytest.raises(ApplicationError) as caught:
+            llm_set_enabled(actor=editor, origin=ORIGIN, llm=llm, enabled=False)
+        assert server.hits == 1
+    assert "disable" in caught.value.message
+    stored = LLMDefinition.objects.get()
+    assert stored.enabled is True and stored.version == 1
+    event = AuditEvent.objects.get()
+    assert (event.action, event.outcome, event.upstream_status) == (
+        "llm.disable",
+        "failure",
+        status,
+    )
+    assert event.message == caught.value.message
+    if name == "404":
+        assert stored.upstream_state == "missing"
+        assert "missing upstream" in caught.value.message
+
+
+def test_a_refused_connection_names_the_action(editor, team, settings) -> None:
+    llm = LLMDefinition.objects.create(
+        team=team, vectara_id="llm_1", name="gpt-team", type="openai-compatible"
+    )
+    settings.VECTARA_API_URL = refused_url()
+    with pytest.raises(ApplicationError, match="when trying to disable the LLM gpt-team"):
+        llm_set_enabled(actor=editor, origin=ORIGIN, llm=llm, enabled=False)
+    assert LLMDefinition.objects.get().enabled is True
+    assert AuditEvent.objects.get().outcome == "failure"
+
+
+# --- the view -------------------------------------------------------------------------------
+
+
+def test_htmx_toggle_answers_the_row_swapped_in_place(editor_client, team, emulator) -> None:
+    llm = seeded(emulator, team)
+    response = editor_client.post(
+        f"/llms/{llm.pk}/enabled/", {"enabled": "0"},
+        headers={"HX-Request": "true", "HX-Target": f"llm-{llm.pk}"},
+    )  # fmt: skip
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert html.lstrip().startswith(f'<tr id="llm-{llm.pk}"')
+    assert "disabled" in html and "gpt-team is now disabled." in html
+    assert ">Enable</button>" in html
+    assert "HX-Request" in response["Vary"]
+
+
+def test_htmx_toggle_on_the_detail_page_answers_the_status(editor_client, team, emulator) -> None:
+    llm = seeded(emulator, team)
+    response = editor_client.post(
+        f"/llms/{llm.pk}/enabled/", {"enabled": "0", "next": "detail"},
+        headers={"HX-Request": "true", "HX-Target": "llm-status"},
+    )  # fmt: skip
+    html = response.content.decode()
+    assert "<tr" not in html and "gpt-team is now disabled." in html
+    assert ">Enable</button>" in html
+
+
+def test_without_javascript_the_toggle_redirects_with_a_message(editor_client, team, emulator):
+    llm = seeded(emulator, team)
+    response = editor_client.post(f"/llms/{llm.pk}/enabled/", {"enabled": "0"}, follow=True)
+    assert response.redirect_chain[-1][0] == "/llms/"
+    assert "gpt-team is now disabled." in response.content.decode()
+
+
+def test_a_failed_htmx_toggle_shows_the_sentence_in_the_row(editor_client, team, settings):
+    llm = LLMDefinition.objects.create(
+        team=team, vectara_id="llm_1", name="gpt-team", type="openai-compatible"
+    )
+    with fault_server(FAULTS["500"][0]) as server:
+        settings.VECTARA_API_URL = server.base_url
+        response = editor_client.post(
+            f"/llms/{llm.pk}/enabled/", {"enabled": "0"}, headers={"HX-Request": "true"}
+        )
+    html = response.content.decode()
+    assert response.status_code == 200  # htmx 2 swaps only 2xx
+    assert "Vectara answered 500" in html and 'role="alert"' in html
+    assert ">Disable</button>" in html  # still enabled
+
+
+def test_a_viewer_gets_403_and_no_button(client, team, emulator) -> None:
+    llm = seeded(emulator, team)
+    client.force_login(member("viewer", team))
+    assert ">Disable</button>" not in client.get("/llms/").content.decode()
+    response = client.post(f"/llms/{llm.pk}/enabled/", {"enabled": "0"})
+    assert response.status_code == 403
+    assert emulator.requests == []
+    assert AuditEvent.objects.get().action == "access.denied"
+
+
+def test_another_teams_llm_is_404(editor_client, emulator) -> None:
+    from tests.teams.factories import TeamFactory
+
+    llm = seeded(emulator, TeamFactory())
+    assert editor_client.post(f"/llms/{llm.pk}/enabled/", {"enabled": "0"}).status_code == 404
