@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import date
+
 from django import forms
 
 from llmadmin.core.forms import Form
@@ -10,6 +12,11 @@ from .models import Outcome
 from .selectors import EventFilter
 
 KNOWN_ACTIONS = sorted({str(action) for action in Action} | {"access.denied", "audit.export"})
+
+
+def _plausible_date(value: date) -> None:
+    if not date(2000, 1, 1) <= value <= date(9998, 12, 31):
+        raise forms.ValidationError("Choose a date between 2000 and 9998.")
 
 
 class EventFilterForm(Form):
@@ -35,11 +42,18 @@ class EventFilterForm(Form):
         max_length=255,
         help_text="A name, or type:id such as llm:12.",
     )
+    # Bounded so that "the day after" and "30 days before" stay inside Python's dates.
     since = forms.DateField(
-        label="From (UTC)", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label="From (UTC)",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[_plausible_date],
     )
     until = forms.DateField(
-        label="To (UTC)", required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label="To (UTC)",
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        validators=[_plausible_date],
     )
 
     def __init__(self, *args: object, all_teams: bool = False, **kwargs: object) -> None:

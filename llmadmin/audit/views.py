@@ -7,6 +7,7 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
+from llmadmin.core.errors import parse_id
 from llmadmin.teams.decorators import team_action_required
 from llmadmin.teams.permissions import Action
 
@@ -22,7 +23,7 @@ LIST_TEMPLATE = "audit/event_list.html"
 
 
 def _cursor(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
+    return parse_id(value)
 
 
 @require_GET

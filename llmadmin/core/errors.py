@@ -14,3 +14,13 @@ class ApplicationError(Exception):
         super().__init__(message)
         self.message = message
         self.field_errors = dict(field_errors or {})
+
+
+def parse_id(value: str | None) -> int | None:
+    """A positive database id from request data, or None.
+
+    `str.isdigit()` accepts "²" and other digits `int()` refuses, so it can't guard `int()`.
+    """
+    if value and value.isascii() and value.isdigit() and len(value) <= 18:
+        return int(value)
+    return None

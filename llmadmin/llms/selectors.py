@@ -104,10 +104,19 @@ def llm_list(
     )
 
 
-def llm_history(*, llm: LLMDefinition, limit: int = 50) -> QuerySet[AuditEvent]:
-    return AuditEvent.objects.filter(target_type="llm", target_id=str(llm.pk)).order_by("-id")[
-        :limit
-    ]
+def llm_history(*, llm: LLMDefinition, user: User, limit: int = 50) -> QuerySet[AuditEvent] | None:
+    """The LLM's audit events that `user` may read, or None when they may read none.
+
+    Reading the audit log is for a team's admins and auditors, and a built-in LLM's history
+    mixes every team's events: each person sees only those of teams whose log they may read.
+    """
+    readable = teams_for(user, Action.AUDIT_VIEW)
+    if not (user.is_authenticated and user.is_superuser) and not readable.exists():
+        return None
+    events = AuditEvent.objects.filter(target_type="llm", target_id=str(llm.pk))
+    if not user.is_superuser:
+        events = events.filter(team_id__in=readable.values("pk"))
+    return events.order_by("-id")[:limit]
 
 
 def llm_last_sync() -> AuditEvent | None:

@@ -190,7 +190,7 @@ _BY_STATUS: dict[int, type[VectaraError]] = {
 def parse_retry_after(value: str | None, *, now: float | None = None) -> int | None:
     """Retry-After is either delay-seconds or an HTTP-date (RFC 9110 §10.2.3)."""
     value = (value or "").strip()
-    if value.isdigit():
+    if value.isascii() and value.isdigit():
         return int(value)
     try:
         when = email.utils.parsedate_to_datetime(value)

@@ -8,6 +8,7 @@ from llmadmin.audit.models import AuditEvent
 from llmadmin.llms.models import LLMDefinition
 from tests.llms.lifecycle_support import FAULTS, TOKEN, seeded
 from tests.support.fault_server import fault_server, refused_url
+from tests.teams.factories import member
 
 
 def test_matching_records_say_so_and_show_the_masked_auth(editor_client, team, emulator) -> None:
@@ -86,15 +87,22 @@ def test_a_refused_connection_still_shows_the_local_record(editor_client, team, 
     assert "The connection to Vectara failed" in response.content.decode()
 
 
-def test_the_history_section_is_kept(editor_client, team, emulator) -> None:
+def test_the_history_is_shown_to_the_teams_auditors_and_not_to_its_editors(
+    editor_client, client, team, emulator
+) -> None:
     llm = seeded(emulator, team)
     editor_client.post(f"/llms/{llm.pk}/enabled/", {"enabled": "0"})
-    html = editor_client.get(f"/llms/{llm.pk}/").content.decode()
-    assert (
-        "History" in html
-        and "llm.disable" in html
-        and "gpt-team is now disabled in Vectara." in html
-    )
+    editor_html = editor_client.get(f"/llms/{llm.pk}/").content.decode()
+    assert "llm.disable" not in editor_html
+    assert "admins and auditors can read" in editor_html
+
+    client.force_login(member("auditor", team))
+    auditor_html = client.get(f"/llms/{llm.pk}/").content.decode()
+    assert "History" in auditor_html and "llm.disable" in auditor_html and "erin" in auditor_html
+
+    other_team_auditor = member("auditor")
+    client.force_login(other_team_auditor)
+    assert client.get(f"/llms/{llm.pk}/").status_code == 404
 
 
 def test_an_org_admin_assigns_an_unowned_llm(client, team, emulator) -> None:

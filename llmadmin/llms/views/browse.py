@@ -94,7 +94,7 @@ def llm_detail(request: HttpRequest, pk: int) -> HttpResponse:
     context = {
         "llm": llm,
         "upstream": upstream,
-        "history": selectors.llm_history(llm=llm),
+        "history": selectors.llm_history(llm=llm, user=request.user),
         "teams": Team.objects.order_by("name")
         if llm_flags(request.user, llm)["can_assign"]
         else (),

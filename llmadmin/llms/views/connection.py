@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from llmadmin.audit.recorder import Origin
-from llmadmin.core.errors import ApplicationError
+from llmadmin.core.errors import ApplicationError, parse_id
 from llmadmin.teams.decorators import team_action_required
 from llmadmin.teams.permissions import Action
 from llmadmin.vectara.contract import SECRET_AUTH_FIELDS
@@ -74,9 +74,9 @@ def _spec(form: LLMCreateForm) -> LLMSpec | None:
 
 def _llm_being_edited(request: HttpRequest) -> LLMDefinition | None:
     pk = request.POST.get("llm", "")
-    if not pk.isdigit():
+    if (llm_id := parse_id(pk)) is None:
         return None
-    return llm_visible(user=request.user).filter(pk=int(pk)).first()
+    return llm_visible(user=request.user).filter(pk=llm_id).first()
 
 
 def _with_stored_values(data: QueryDict, llm: LLMDefinition | None) -> QueryDict:

@@ -10,7 +10,7 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
 from llmadmin.audit.recorder import Origin
-from llmadmin.core.errors import ApplicationError
+from llmadmin.core.errors import ApplicationError, parse_id
 from llmadmin.teams.decorators import team_action_required
 from llmadmin.teams.permissions import Action
 
@@ -38,7 +38,7 @@ def form_step(request: HttpRequest, form: LLMFormBase, page: str) -> HttpRespons
         return render(request, rows, context)
     if step.startswith("remove_header:"):
         index = step.partition(":")[2]
-        form.remove_header_row(int(index) if index.isdigit() else -1)
+        form.remove_header_row(-1 if (row := parse_id(index)) is None else row)
         return render(request, rows, context)
     return render(request, page, context)
 

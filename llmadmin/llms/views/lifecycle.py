@@ -11,7 +11,7 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
 from llmadmin.audit.recorder import Origin
-from llmadmin.core.errors import ApplicationError
+from llmadmin.core.errors import ApplicationError, parse_id
 from llmadmin.teams.models import Team
 from llmadmin.teams.permissions import Action
 
@@ -77,7 +77,7 @@ def llm_assign(request: HttpRequest, pk: int) -> HttpResponse:
     """An org admin gives an unowned LLM to a team (a plain form on the detail page)."""
     llm = llm_for_action(request, pk, Action.LLM_ASSIGN)
     team_id = request.POST.get("team", "")
-    team = get_object_or_404(Team, pk=int(team_id) if team_id.isdigit() else 0)
+    team = get_object_or_404(Team, pk=parse_id(team_id) or 0)
     try:
         services.llm_assign(
             actor=request.user, origin=Origin.from_request(request), llm=llm, team=team
