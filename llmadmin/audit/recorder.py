@@ -14,11 +14,11 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.http import HttpRequest
 from django.utils import timezone
 
+from llmadmin.core.proxies import client_ip
 from llmadmin.teams.models import Team
 
 from . import chain
 from .models import AuditEvent, Outcome
-from .source_ip import client_ip
 
 logger = logging.getLogger(__name__)
 

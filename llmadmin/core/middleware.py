@@ -9,6 +9,7 @@ from collections.abc import Callable
 from django.http import HttpRequest, HttpResponse
 
 from .logging import bind_request, unbind_request
+from .proxies import from_trusted_proxy
 
 # A load balancer's id is kept only when it looks like an id, so it can't inject into logs.
 _INBOUND_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
@@ -23,7 +24,8 @@ class RequestIdMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        inbound = request.headers.get("X-Request-ID", "")
+        # Only our own load balancer's id is kept: a client's could forge audit entries' ids.
+        inbound = request.headers.get("X-Request-ID", "") if from_trusted_proxy(request) else ""
         request.request_id = inbound if _INBOUND_ID.match(inbound) else uuid.uuid4().hex  # type: ignore[attr-defined]
         # Every log line written while this request runs carries its id, user and path.
         token = bind_request(request)

@@ -36,8 +36,13 @@ def lines(stream: io.StringIO) -> list[dict[str, object]]:
     return [json.loads(line) for line in stream.getvalue().splitlines() if line.strip()]
 
 
-def test_each_request_writes_one_json_access_line(editor_client, editor, log_output) -> None:
-    response = editor_client.get("/llms/?q=anything-typed", HTTP_X_REQUEST_ID="lb-request-0001")
+def test_each_request_writes_one_json_access_line(
+    editor_client, editor, log_output, settings
+) -> None:
+    settings.LLMADMIN_TRUSTED_PROXIES = ["10.0.0.1"]  # the load balancer that set the id
+    response = editor_client.get(
+        "/llms/?q=anything-typed", HTTP_X_REQUEST_ID="lb-request-0001", REMOTE_ADDR="10.0.0.1"
+    )
     assert response.status_code == 200
     access = [line for line in lines(log_output) if line["logger"] == "llmadmin.access"]
     assert len(access) == 1

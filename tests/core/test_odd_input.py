@@ -36,3 +36,10 @@ def test_test_connection_with_an_odd_llm_id_is_treated_as_a_new_llm(editor_clien
         "/llms/test-connection/", {"llm": "²", "type": "openai-compatible"}
     )
     assert response.status_code == 200
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", ["/llms/1/enabled/", "/llms/1/delete/", "/llms/1/assign/"])
+def test_anonymous_people_are_sent_to_log_in_by_every_llm_action(client, path: str) -> None:
+    response = client.post(path)
+    assert response.status_code == 302 and response["Location"].startswith("/accounts/login/")

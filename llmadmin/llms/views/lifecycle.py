@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -24,6 +25,7 @@ _TOGGLE_TARGETS = {"llm-status": f"{DETAIL_TEMPLATE}#status"}
 
 @require_POST
 @vary_on_headers("HX-Request")
+@login_required
 def llm_toggle(request: HttpRequest, pk: int) -> HttpResponse:
     """One click: the list row (or the detail page's status) comes back swapped in place.
     Without JavaScript the form posts here and the person is sent back with a message."""
@@ -53,6 +55,7 @@ def llm_toggle(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @vary_on_headers("HX-Request")
+@login_required
 def llm_delete(request: HttpRequest, pk: int) -> HttpResponse:
     """GET asks "Delete <name>?" and says what it means; POST deletes."""
     llm = llm_for_action(request, pk, Action.LLM_DELETE)
@@ -73,6 +76,7 @@ def llm_delete(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
+@login_required
 def llm_assign(request: HttpRequest, pk: int) -> HttpResponse:
     """An org admin gives an unowned LLM to a team (a plain form on the detail page)."""
     llm = llm_for_action(request, pk, Action.LLM_ASSIGN)

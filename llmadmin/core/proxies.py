@@ -33,6 +33,18 @@ def _parse(value: str) -> Address | None:
     return address
 
 
+def _is_trusted(address: Address) -> bool:
+    return any(
+        address in network for network in _networks(tuple(settings.LLMADMIN_TRUSTED_PROXIES))
+    )
+
+
+def from_trusted_proxy(request: HttpRequest) -> bool:
+    """Did `request` come through one of our own proxies (so its X-headers are theirs)?"""
+    peer = _parse(request.META.get("REMOTE_ADDR", ""))
+    return peer is not None and _is_trusted(peer)
+
+
 def client_ip(request: HttpRequest) -> str | None:
     """The source address of `request`.
 
@@ -44,12 +56,7 @@ def client_ip(request: HttpRequest) -> str | None:
     peer = _parse(request.META.get("REMOTE_ADDR", ""))
     if peer is None:
         return None
-    trusted = _networks(tuple(settings.LLMADMIN_TRUSTED_PROXIES))
-
-    def is_trusted(address: Address) -> bool:
-        return any(address in network for network in trusted)
-
-    if not is_trusted(peer):
+    if not _is_trusted(peer):
         return str(peer)
     source = peer
     hops = request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")
@@ -61,6 +68,6 @@ def client_ip(request: HttpRequest) -> str | None:
             # A trusted proxy passed on garbage: it is the last hop we can vouch for.
             break
         source = address
-        if not is_trusted(address):
+        if not _is_trusted(address):
             break
     return str(source)

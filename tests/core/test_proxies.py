@@ -4,7 +4,7 @@ import pytest
 from django.test import RequestFactory
 
 from llmadmin.audit.models import AuditEvent
-from llmadmin.audit.source_ip import client_ip
+from llmadmin.core.proxies import client_ip
 
 
 def ip(remote: str, xff: str | None = None) -> str | None:
@@ -64,3 +64,15 @@ def test_a_refused_request_is_recorded_with_the_address_behind_the_proxy(
     )
     assert response.status_code == 403
     assert AuditEvent.objects.get(action="access.denied").source_ip == "198.51.100.20"
+
+
+def test_a_clients_own_request_id_is_replaced_and_a_trusted_proxys_kept(
+    client, settings, db
+) -> None:
+    settings.LLMADMIN_TRUSTED_PROXIES = ["10.0.0.0/8"]
+    forged = client.get(
+        "/healthz", headers={"X-Request-ID": "forged-id-12345"}, REMOTE_ADDR="198.51.100.4"
+    )
+    assert forged["X-Request-ID"] != "forged-id-12345"
+    kept = client.get("/healthz", headers={"X-Request-ID": "lb-id-1234567"}, REMOTE_ADDR="10.1.2.3")
+    assert kept["X-Request-ID"] == "lb-id-1234567"
