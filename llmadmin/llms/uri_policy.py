@@ -15,6 +15,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from urllib.parse import parse_qsl
 
 import idna
 from django.conf import settings
@@ -84,6 +85,9 @@ _MESSAGES = {
     "slashes": "The URI must have // after {scheme}:, as in " + _EXAMPLE + ".",
     "userinfo": "The URI contains user information (a name or password before @ in the host);"
     " remove it and put the key in the key field.",
+    "query_secret": "The URI carries a credential in its query string ({name}=…); remove it and put"
+    " the key in the authentication fields, where it stays write-only. A URI is stored and shown"
+    " in clear.",
     "fragment": "The URI contains a fragment (the part after #), which is never sent to a server;"
     " remove it.",
     "no_host": f"The URI has no host; write it as https://<host>/<path>, e.g. {_EXAMPLE}.",
@@ -347,7 +351,23 @@ def _split(uri: str, allow_http: bool) -> tuple[str, str, str]:
         raise _reject("userinfo")
     if "#" in rest:
         raise _reject("fragment")
+    _refuse_query_secrets(rest)
     return scheme, authority, rest
+
+
+# Query parameters that carry credentials (AI Studio's ?key=, signed URLs…). A URI is not a
+# secret: it is stored, logged and shown, so a key inside it would leak everywhere.
+_SECRET_QUERY_NAMES = frozenset(
+    {"key", "api_key", "apikey", "api-key", "token", "access_token", "client_secret", "secret",
+     "password", "sig", "signature", "x-amz-signature", "x-goog-signature", "code"}
+)  # fmt: skip
+
+
+def _refuse_query_secrets(path_and_query: str) -> None:
+    query = path_and_query.partition("?")[2]
+    for name, _ in parse_qsl(query, keep_blank_values=True):
+        if name.strip().lower() in _SECRET_QUERY_NAMES:
+            raise _reject("query_secret", name=name.strip())
 
 
 def _split_authority(authority: str) -> tuple[str, bool, str | None]:
