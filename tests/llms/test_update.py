@@ -137,7 +137,7 @@ def test_a_new_host_demands_the_secret_again(editor_client, emulator, llm) -> No
     response = editor_client.post(edit_url(llm), data)
     assert response.status_code == 200
     [message] = response.context["form"].errors["value"]
-    assert "host changed to openrouter.ai" in message and "never sent to a new host" in message
+    assert "moved to https://openrouter.ai:443" in message and "never sent to a new host" in message
     assert patches(emulator) == []
 
     data["value"] = NEW_TOKEN
@@ -145,6 +145,14 @@ def test_a_new_host_demands_the_secret_again(editor_client, emulator, llm) -> No
     [body] = patches(emulator)
     assert body["uri"] == "https://openrouter.ai/api/v1/chat/completions"
     assert body["auth"]["value"] == NEW_TOKEN
+
+
+def test_a_new_port_on_the_same_host_demands_the_secret_again(editor_client, emulator, llm) -> None:
+    host = llm.uri.split("/")[2]
+    data = form_of(editor_client, llm) | {"uri": llm.uri.replace(host, f"{host}:8443", 1)}
+    response = editor_client.post(edit_url(llm), data)
+    assert "never sent to a new host, port or scheme" in response.context["form"].errors["value"][0]
+    assert patches(emulator) == []
 
 
 def test_a_new_path_on_the_same_host_keeps_the_secret(editor_client, emulator, llm) -> None:

@@ -25,11 +25,15 @@ from .base import CAPABILITY_FLAGS, TYPES_WITH_HEADERS, LLMFormBase
 KEEP_HELP = "Leave blank to keep the stored secret."
 
 
-def _host(uri: str) -> str:
+def _origin(uri: str) -> tuple[str, str, int | None]:
+    """Scheme, host and port: where a credential goes. A new port on the same host can be
+    another service, and http instead of https sends the key in clear."""
     try:
-        return (urlsplit(uri).hostname or "").rstrip(".").lower()
+        parts = urlsplit(uri)
+        port = parts.port or {"https": 443, "http": 80}.get(parts.scheme.lower())
+        return parts.scheme.lower(), (parts.hostname or "").rstrip(".").lower(), port
     except ValueError:
-        return ""
+        return "", "", None
 
 
 def initial_for(llm: LLMDefinition) -> dict[str, Any]:
@@ -121,11 +125,12 @@ class LLMEditForm(LLMFormBase):
             return f"You changed the type, so enter the {label} for the new provider."
         if auth_type != llm.auth_type:
             return f"You changed the credential type, so enter its {label}."
-        new_host = _host(cleaned.get("uri") or "")
-        if cleaned.get("uri") and new_host != _host(llm.uri):
+        new_origin = _origin(cleaned.get("uri") or "")
+        if cleaned.get("uri") and new_origin != _origin(llm.uri):
+            scheme, host, port = new_origin
             return (
-                f"The endpoint's host changed to {new_host}, so enter the {label} again: "
-                "a stored secret is never sent to a new host."
+                f"The endpoint moved to {scheme}://{host}:{port}, so enter the {label} again: "
+                "a stored secret is never sent to a new host, port or scheme."
             )
         for name in AUTH_FIELDS[auth_type]:
             if name not in SECRET_FIELDS and self._differs(cleaned.get(name), name):
