@@ -66,3 +66,21 @@ def test_when_the_local_save_fails_the_upstream_llm_is_deleted_again(editor, tea
         ]
     assert list(LLMDefinition.objects.values_list("name", flat=True)) == ["other"]
     assert AuditEvent.objects.get().outcome == "failure"
+
+
+def test_an_upstream_llm_that_could_not_be_undone_is_named_in_the_message_and_audit(
+    editor, team
+) -> None:
+    LLMDefinition.objects.create(
+        team=team, vectara_id="llm_dup", name="other", type="openai-compatible", auth_type="bearer"
+    )
+    created = {"id": "llm_dup", "name": "svc-llm", "type": "openai-compatible"}
+    with fault_server(Fault.sequence(Fault.status(201, created), Fault.status(500))) as server:
+        client = VectaraClient(base_url=server.base_url, api_key="key-for-test")
+        with pytest.raises(ApplicationError) as caught:
+            llm_create(
+                actor=editor, origin=Origin.system("test"), team=team, spec=SPEC, client=client
+            )
+    assert "llm_dup is left there" in caught.value.message
+    event = AuditEvent.objects.get()
+    assert (event.outcome, event.details["upstream_undone"]) == ("failure", False)

@@ -106,26 +106,36 @@ def llm_create(
                 message=f"Created {llm.name} in Vectara as {llm.vectara_id}.",
                 details={**details, "vectara_id": created.id},
             )
-    except IntegrityError:
-        # Another worker saved the same name (or id) between our check and now.
-        _undo_upstream_create(client, created.id)
-        fail(name_taken(spec.name))
-        raise ApplicationError(
-            name_taken(spec.name), field_errors={"name": name_taken(spec.name)}
-        ) from None
-    except DatabaseError:
-        logger.exception("Saving the local record of %s failed", created.id)
-        _undo_upstream_create(client, created.id)
-        raise ApplicationError(
-            "Vectara created the LLM but the dashboard's database could not record it, so it "
-            "was removed from Vectara again. Try again in a minute; if it keeps failing, ask "
-            "an operator to check the database."
-        ) from None
+    except DatabaseError as exc:
+        # IntegrityError: another worker saved the same name (or id) between our check and
+        # now. Anything else: the database failed. Either way Vectara must not keep it.
+        if not isinstance(exc, IntegrityError):
+            logger.exception("Saving the local record of %s failed", created.id)
+        undone = _undo_upstream_create(client, created.id)
+        if isinstance(exc, IntegrityError):
+            message = name_taken(spec.name)
+        else:
+            message = (
+                "Vectara created the LLM but the dashboard's database could not record it, so "
+                "it was removed from Vectara again. Try again in a minute; if it keeps failing, "
+                "ask an operator to check the database."
+            )
+        if not undone:
+            message += (
+                f" Removing it from Vectara failed too: {created.id} is left there; an org "
+                "admin can adopt it with a sync."
+            )
+        details.update(vectara_id=created.id, upstream_undone=undone)
+        fail(message, upstream_status=201)
+        field_errors = {"name": message} if isinstance(exc, IntegrityError) else {}
+        raise ApplicationError(message, field_errors=field_errors) from None
     return llm
 
 
-def _undo_upstream_create(client: VectaraClient, vectara_id: str) -> None:
+def _undo_upstream_create(client: VectaraClient, vectara_id: str) -> bool:
     try:
         client.delete_llm(vectara_id)
     except VectaraError:
         logger.warning("Could not delete %s from Vectara after a failed local save", vectara_id)
+        return False
+    return True
