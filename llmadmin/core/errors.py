@@ -16,6 +16,10 @@ class ApplicationError(Exception):
         self.field_errors = dict(field_errors or {})
 
 
+class ActionDenied(ApplicationError):
+    """The actor may not do this: their role lacks the action, or the request was forged."""
+
+
 def parse_id(value: str | None) -> int | None:
     """A positive database id from request data, or None.
 

@@ -19,14 +19,10 @@ from django.utils.text import slugify
 
 from llmadmin.audit.models import Outcome
 from llmadmin.audit.recorder import Origin, Target, record
-from llmadmin.core.errors import ApplicationError
+from llmadmin.core.errors import ActionDenied, ApplicationError
 
 from .models import Membership, Role, Team
 from .permissions import Action, User, can, needs_sentence
-
-
-class ActionDenied(ApplicationError):
-    """The actor may not do this: their role lacks the action, or the request was forged."""
 
 
 class _Refused(ApplicationError):

@@ -2,19 +2,15 @@
 
 from __future__ import annotations
 
-from llmadmin.core.errors import ApplicationError
+from llmadmin.core.errors import ActionDenied
 from llmadmin.teams.models import Team
-from llmadmin.teams.permissions import Action, roles_allowed
+from llmadmin.teams.permissions import Action, needs_sentence
 
-
-class ActionDenied(ApplicationError):
-    """The person's role in the team does not allow the action."""
+__all__ = ["ActionDenied", "denied_message", "name_taken"]
 
 
 def denied_message(action: Action, team: Team | None) -> str:
-    roles = " or ".join(roles_allowed(action))
-    where = f"the team {team.name}" if team else "a team"
-    return f"You need the {roles} role in {where} to do this. Ask a team admin for access."
+    return f"{needs_sentence(action, team)} Ask a team admin for access."
 
 
 def name_taken(name: str) -> str:
