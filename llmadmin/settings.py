@@ -154,7 +154,7 @@ STORAGES = {
 }
 
 SESSION_COOKIE_HTTPONLY = True
-CSRF_COOKIE_HTTPONLY = False  # htmx reads no cookie; the token travels in hx-headers.
+CSRF_COOKIE_HTTPONLY = True  # no script reads it: htmx sends the token from hx-headers.
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -211,7 +211,15 @@ CONTENT_SECURITY_POLICY = {
 
 # --- Vectara -------------------------------------------------------------------------------
 VECTARA_API_URL = environment.http_url(env, "VECTARA_API_URL", default="https://api.vectara.io")
-VECTARA_API_KEY = env.str("VECTARA_API_KEY", default="")
+VECTARA_API_KEY = env.str("VECTARA_API_KEY", default="").strip()
+# Checked here so a pasted key with a space or line break stops the start-up in one line
+# instead of failing every call to Vectara later.
+if VECTARA_API_KEY and not (
+    VECTARA_API_KEY.isascii() and VECTARA_API_KEY.isprintable() and " " not in VECTARA_API_KEY
+):
+    raise ImproperlyConfigured(
+        "VECTARA_API_KEY must be the key exactly as Vectara shows it: printable ASCII, no spaces."
+    )
 VECTARA_CONNECT_TIMEOUT = env.float("VECTARA_CONNECT_TIMEOUT", default=3.05)
 VECTARA_READ_TIMEOUT = env.float("VECTARA_READ_TIMEOUT", default=30.0)
 

@@ -103,6 +103,12 @@ def test_a_vectara_url_that_does_not_parse_is_named(url: str) -> None:
     assert_one_line(manage(VECTARA_API_URL=url), "VECTARA_API_URL must be an http or https URL")
 
 
+@pytest.mark.parametrize("key", ["zqt_abc def", "zqt_abc\tdef", "zqt_ключ"])
+def test_a_mangled_vectara_key_stops_the_start_up_without_echoing_it(key: str) -> None:
+    line = assert_one_line(manage(VECTARA_API_KEY=key), "VECTARA_API_KEY must be the key")
+    assert key not in line
+
+
 def test_a_cache_url_that_does_not_parse_is_named() -> None:
     assert_one_line(manage(CACHE_URL="memcachez://x"), "CACHE_URL must be a cache URL")
 
