@@ -12,7 +12,7 @@ from llmadmin.audit.models import Outcome
 from llmadmin.audit.recorder import Origin, Target, record
 
 from .models import Team
-from .permissions import Action, can, needs_sentence
+from .permissions import Action, can, needs_sentence, teams_for
 from .selectors import team_choices_for_request, team_current
 
 View = Callable[..., HttpResponse]
@@ -42,12 +42,15 @@ def deny(
 
 
 def team_action_required(
-    action: Action, *, slug_kwarg: str | None = None
+    action: Action, *, slug_kwarg: str | None = None, in_any_team: bool = False
 ) -> Callable[[View], View]:
     """Let the view run only for people whose role in the team allows `action`.
 
     The team is the person's current one, or with `slug_kwarg` the one named in the URL;
     a team the person is not in answers 404, so a slug does not tell whether it exists.
+    With `in_any_team`, a role allowing `action` in any of their teams is enough: for the
+    helpers of a form whose own team is checked when it is saved (the edit form of an LLM
+    in another team than the current one).
     The view finds the team on `request.team`. A refusal answers 403 with a sentence naming
     the role needed, and is recorded as an `access.denied` audit event.
     """
@@ -66,6 +69,8 @@ def team_action_required(
                 team: Team | None = choice.team
             else:
                 team = team_current(request)
+            if in_any_team and not can(request.user, action, team):
+                team = teams_for(request.user, action).first() or team
             if not can(request.user, action, team):
                 message = f"{needs_sentence(action, team)} Ask a team admin for access."
                 raise deny(request, action=action, team=team, message=message)

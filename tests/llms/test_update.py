@@ -10,7 +10,7 @@ from llmadmin.llms.models import LLMDefinition
 from llmadmin.llms.services import ActionDenied, llm_create, llm_update
 from llmadmin.llms.spec import LLMChanges, LLMSpec
 from tests.support import contract
-from tests.teams.factories import member
+from tests.teams.factories import MembershipFactory, TeamFactory, member
 
 pytestmark = pytest.mark.usefixtures("dns_records")
 
@@ -300,3 +300,18 @@ def test_the_service_checks_the_role_itself(team, emulator, llm) -> None:
         llm_update(actor=viewer, origin=Origin.system("t"), llm=llm, changes=changes, version=1)
     assert patches(emulator) == []
     assert [e.outcome for e in edit_events()] == ["denied"]
+
+
+def test_the_edit_forms_helpers_work_for_an_llm_of_another_team_than_the_current_one(
+    client, team, emulator, llm
+) -> None:
+    # An editor of `team` whose current team (first by name) is one where they only view.
+    person = member("editor", team, username="multi")
+    MembershipFactory(
+        user=person, team=TeamFactory(name="Aardvark", slug="aardvark"), role="viewer"
+    )
+    client.force_login(person)
+    assert client.get(edit_url(llm)).status_code == 200
+    check = client.post("/llms/new/check-uri/", {"uri": "https://10.0.0.1/v1"})
+    assert check.status_code == 200 and "10.0.0.1" in check.content.decode()
+    assert client.post("/llms/new/check-json/", {"test_model_parameters": "{"}).status_code == 200

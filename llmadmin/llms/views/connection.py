@@ -31,7 +31,8 @@ NOT_NEEDED = frozenset({"name", "description"})
 @sensitive_post_parameters(*SECRET_FORM_FIELDS)
 @require_POST
 @vary_on_headers("HX-Request")
-@team_action_required(Action.LLM_TEST)
+# The service checks the LLM's own team (or the current one for a new LLM) again.
+@team_action_required(Action.LLM_TEST, in_any_team=True)
 def llm_test_connection(request: HttpRequest) -> HttpResponse:
     llm = _llm_being_edited(request)
     form = LLMCreateForm(_with_stored_values(request.POST, llm), files=request.FILES)

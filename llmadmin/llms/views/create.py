@@ -95,7 +95,7 @@ def llm_auth_fields(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@team_action_required(Action.LLM_CREATE)
+@team_action_required(Action.LLM_EDIT, in_any_team=True)
 def llm_check_uri(request: HttpRequest) -> HttpResponse:
     # POST, not GET: a URI may carry a key in its query string, and GET URLs end up in logs.
     uri = request.POST.get("uri", "").strip()
@@ -109,7 +109,7 @@ def llm_check_uri(request: HttpRequest) -> HttpResponse:
 
 
 @require_POST
-@team_action_required(Action.LLM_CREATE)
+@team_action_required(Action.LLM_EDIT, in_any_team=True)
 def llm_check_json(request: HttpRequest) -> HttpResponse:
     """The test parameters, judged as the person leaves the textarea."""
     raw = request.POST.get("test_model_parameters", "")
