@@ -6,12 +6,20 @@ from django import forms
 
 from llmadmin.core.forms import Form
 from llmadmin.teams.models import Team
-from llmadmin.teams.permissions import Action
 
 from .models import Outcome
 from .selectors import EventFilter
 
-KNOWN_ACTIONS = sorted({str(action) for action in Action} | {"access.denied", "audit.export"})
+# What services actually record (permission names like llm.toggle are not event names:
+# toggling records llm.enable or llm.disable). Offered as suggestions in the filter.
+KNOWN_ACTIONS = (
+    "access.denied", "audit.export",
+    "auth.lockout", "auth.login", "auth.login_failed", "auth.logout",
+    "llm.assign", "llm.create", "llm.delete", "llm.disable", "llm.edit", "llm.enable",
+    "llm.sync", "llm.test", "llm.view",
+    "membership.add", "membership.remove", "membership.role_change",
+    "team.create", "team.switch",
+)  # fmt: skip
 
 
 def _plausible_date(value: date) -> None:
