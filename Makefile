@@ -8,7 +8,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: install run test lint format serve clean
+.PHONY: install run test lint format serve clean bench
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -42,6 +42,20 @@ test: lint
 	DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py check --fail-level WARNING
 	DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/pytest
+
+# Benchmarks (bench/README.md): ratios measured in one run against a throw-away database,
+# gunicorn and the emulator; PostgreSQL when one answers on 127.0.0.1:5432, else SQLite.
+# Exits non-zero when a goal is missed. Not part of `make test`.
+bench: install
+	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && echo "bench: wrk is missing; installing it with apt-get (Debian package wrk)" && apt-get update -qq && apt-get install -y -qq wrk; } || { echo "bench: wrk is missing; run: sudo apt-get install -y wrk" >&2; exit 2; }
+	$(PY) -m bench.run
+
+# Load with nothing lost (tests/adversarial/test_load.py): `make serve` on PostgreSQL under
+# SOAK_USERS people (50) for SOAK_SECONDS (60), then every invariant checked and a summary
+# printed. Needs PostgreSQL on 127.0.0.1:5432 (skipped loudly without); `make test` skips it.
+.PHONY: soak
+soak: install
+	$(VENV)/bin/pytest -m soak tests/adversarial/test_load.py
 
 clean:
 	rm -rf .tools $(VENV) staticfiles .pytest_cache .ruff_cache
