@@ -1,23 +1,13 @@
 from __future__ import annotations
 
-import secrets
-import socket
 from collections.abc import Iterator
 
 import pytest
 
-PG = ("127.0.0.1", 5432)
-REDIS = ("127.0.0.1", 6379)
+from tests.support.gunicorn import PG, REDIS, answers, postgres_database, redis_database
+
 REDIS_DB = 14  # this suite's own Redis database, emptied before and after
 _skipped: list[str] = []
-
-
-def _answers(address: tuple[str, int]) -> bool:
-    try:
-        with socket.create_connection(address, timeout=1):
-            return True
-    except OSError:
-        return False
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
@@ -35,31 +25,15 @@ def _skip(reason: str) -> None:
 @pytest.fixture
 def shared_postgres() -> Iterator[str]:
     """A throw-away PostgreSQL database for servers started by the test, dropped afterwards."""
-    if not _answers(PG):
+    if not answers(PG):
         _skip("no PostgreSQL on 127.0.0.1:5432; scale-out across instances was NOT tested")
-    import psycopg
-
-    name = f"llmadmin_h7_{secrets.token_hex(4)}"
-    admin = "postgresql://postgres@127.0.0.1:5432/postgres"
-    with psycopg.connect(admin, autocommit=True) as conn:
-        conn.execute(f'CREATE DATABASE "{name}"')
-    try:
-        yield f"postgres://postgres@127.0.0.1:5432/{name}"
-    finally:
-        with psycopg.connect(admin, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with postgres_database("llmadmin_h7_") as url:
+        yield url
 
 
 @pytest.fixture
 def shared_redis() -> Iterator[str]:
-    if not _answers(REDIS):
+    if not answers(REDIS):
         _skip("no Redis on 127.0.0.1:6379; scale-out across instances was NOT tested")
-    import redis
-
-    client = redis.Redis(host=REDIS[0], port=REDIS[1], db=REDIS_DB)
-    client.flushdb()
-    try:
-        yield f"redis://{REDIS[0]}:{REDIS[1]}/{REDIS_DB}"
-    finally:
-        client.flushdb()
-        client.close()
+    with redis_database(REDIS_DB) as url:
+        yield url

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import requests
 
-from .support import ROOT, environment, free_port, serve
+from tests.support.gunicorn import ROOT, environment, free_port, serve
 
 
 def test_make_serve_migrates_collects_and_serves_with_debug_off(tmp_path: Path) -> None:

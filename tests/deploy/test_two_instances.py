@@ -3,7 +3,6 @@ other knows too. Log-ins, log-in throttling, name uniqueness and the audit chain
 
 from __future__ import annotations
 
-import re
 import threading
 from pathlib import Path
 
@@ -11,30 +10,11 @@ import psycopg
 import requests
 
 from llmadmin.vectara.emulator import running_emulator
-
-from .support import environment, gunicorn, manage, serve
+from tests.support.gunicorn import csrf_token, environment, gunicorn, log_in, manage, serve
 
 PASSWORD = "two-instances-Pw-8842"
 API_KEY = "two-instances-emulator-key"
 MAX_FAILURES = 3
-
-
-def _csrf(session: requests.Session, url: str) -> str:
-    page = session.get(url, timeout=10)
-    assert page.status_code == 200, page.text[:500]
-    return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
-
-
-def _log_in(
-    session: requests.Session, base: str, username: str, password: str
-) -> requests.Response:
-    token = _csrf(session, f"{base}/accounts/login/")
-    return session.post(
-        f"{base}/accounts/login/",
-        data={"csrfmiddlewaretoken": token, "username": username, "password": password},
-        allow_redirects=False,
-        timeout=10,
-    )
 
 
 def test_two_instances_share_sessions_throttling_names_and_the_audit_chain(
@@ -67,12 +47,12 @@ def test_two_instances_share_sessions_throttling_names_and_the_audit_chain(
 
 def _sessions_are_shared(a: str, b: str) -> None:
     session = requests.Session()
-    assert _log_in(session, a, "viewer", PASSWORD).status_code == 302
+    assert log_in(session, a, "viewer", PASSWORD).status_code == 302
     # The session cookie set by a is honoured by b: no second log-in.
     on_b = session.get(f"{b}/llms/", allow_redirects=False, timeout=10)
     assert on_b.status_code == 200, on_b.headers.get("Location")
     # Logging out on b ends the session on a too.
-    token = _csrf(session, f"{b}/llms/")
+    token = csrf_token(session, f"{b}/llms/")
     session.post(f"{b}/accounts/logout/", data={"csrfmiddlewaretoken": token}, timeout=10)
     assert session.get(f"{a}/llms/", allow_redirects=False, timeout=10).status_code == 302
 
@@ -81,10 +61,10 @@ def _failures_count_across_instances(a: str, b: str) -> None:
     # Failures alternate between the instances; only a shared count reaches the limit.
     for i in range(MAX_FAILURES):
         base = (a, b)[i % 2]
-        failed = _log_in(requests.Session(), base, "auditor", "wrong-password")
+        failed = log_in(requests.Session(), base, "auditor", "wrong-password")
         assert failed.status_code == 200
     for base in (a, b):
-        refused = _log_in(requests.Session(), base, "auditor", PASSWORD)
+        refused = log_in(requests.Session(), base, "auditor", PASSWORD)
         assert refused.status_code == 200, "a locked account logged in"
         assert "locked" in refused.text
 
@@ -93,8 +73,8 @@ def _one_name_one_llm(a: str, b: str, database: str, emulator: object) -> None:
     clients = []
     for base in (a, b):
         session = requests.Session()
-        assert _log_in(session, base, "editor", PASSWORD).status_code == 302
-        clients.append((base, session, _csrf(session, f"{base}/llms/new/")))
+        assert log_in(session, base, "editor", PASSWORD).status_code == 302
+        clients.append((base, session, csrf_token(session, f"{base}/llms/new/")))
     answers: dict[str, requests.Response] = {}
     start = threading.Barrier(len(clients))
 

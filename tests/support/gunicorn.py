@@ -1,9 +1,13 @@
-"""Real servers for the deployment tests: `bin/serve` (what `make serve` runs) and gunicorn,
-each in its own process group so a test stops exactly what it started."""
+"""Real servers for the tests that need production-like serving (tests/deploy, the soak in
+tests/adversarial/test_load.py): `bin/serve` (what `make serve` runs) and gunicorn, each in
+its own process group so a test stops exactly what it started; a throw-away PostgreSQL
+database and Redis database for them; and logging in over HTTP as a browser does."""
 
 from __future__ import annotations
 
 import os
+import re
+import secrets
 import signal
 import socket
 import subprocess
@@ -16,6 +20,8 @@ from pathlib import Path
 import requests
 
 ROOT = Path(__file__).resolve().parents[2]
+PG = ("127.0.0.1", 5432)
+REDIS = ("127.0.0.1", 6379)
 PRODUCTION = {
     "DEBUG": "false",
     "SECRET_KEY": "deploy-test-" + "Kq7Wm2Xz9Lp4Rt8Vn3Bc6Hd1Jf5Gs0Ay",
@@ -115,3 +121,69 @@ def gunicorn(env: dict[str, str], log: Path) -> AbstractContextManager[Server]:
     executable = str(Path(sys.executable).parent / "gunicorn")
     command = [executable, "--config", "gunicorn.conf.py", "llmadmin.wsgi"]
     return serving(command, {**env, "PORT": str(port)}, log, port)
+
+
+# --- the shared services -------------------------------------------------------------------
+
+
+def answers(address: tuple[str, int]) -> bool:
+    """Whether something accepts connections at `address` (PG, REDIS)."""
+    try:
+        with socket.create_connection(address, timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+@contextmanager
+def postgres_database(prefix: str) -> Iterator[str]:
+    """A new, empty PostgreSQL database named `prefix` + random hex on PG, as a
+    DATABASE_URL; dropped afterwards even if servers are still connected."""
+    import psycopg
+
+    name = f"{prefix}{secrets.token_hex(4)}"
+    admin = f"postgresql://postgres@{PG[0]}:{PG[1]}/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    try:
+        yield f"postgres://postgres@{PG[0]}:{PG[1]}/{name}"
+    finally:
+        with psycopg.connect(admin, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@contextmanager
+def redis_database(number: int) -> Iterator[str]:
+    """Redis database `number` on REDIS, emptied before and after, as a CACHE_URL."""
+    import redis
+
+    client = redis.Redis(host=REDIS[0], port=REDIS[1], db=number)
+    client.flushdb()
+    try:
+        yield f"redis://{REDIS[0]}:{REDIS[1]}/{number}"
+    finally:
+        client.flushdb()
+        client.close()
+
+
+# --- a person at a browser -----------------------------------------------------------------
+
+
+def csrf_token(session: requests.Session, url: str) -> str:
+    """The CSRF token of the form on the page at `url` (and the cookie that goes with it)."""
+    page = session.get(url, timeout=10)
+    assert page.status_code == 200, page.text[:500]
+    found = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text)
+    assert found, f"no CSRF token on {url}"
+    return found.group(1)
+
+
+def log_in(session: requests.Session, base: str, username: str, password: str) -> requests.Response:
+    """Log in through /accounts/login/ as a browser does; 302 means it worked."""
+    token = csrf_token(session, f"{base}/accounts/login/")
+    return session.post(
+        f"{base}/accounts/login/",
+        data={"csrfmiddlewaretoken": token, "username": username, "password": password},
+        allow_redirects=False,
+        timeout=10,
+    )
