@@ -3,6 +3,7 @@ like the property, so a Vectara field error on `auth.region` lands on the field 
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
@@ -170,6 +171,12 @@ class AuthFieldsForm(Form):
                 ) from None
         if raw:
             validators.service_account_key(raw)
+            # Vectara fetches access tokens from the key's token_uri: vet it like token_endpoint.
+            try:
+                check_uri(json.loads(raw)["token_uri"])
+            except UriRejected as exc:
+                message = "This key's token_uri is refused, as Vectara fetches tokens there. "
+                raise forms.ValidationError(message + exc.message, code="uri") from None
         return raw
 
 
