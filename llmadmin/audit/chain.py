@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, transaction
 from django.db.models import F
 
 from .models import AuditEvent, ChainHead
@@ -87,16 +87,41 @@ def mac_matches(event: AuditEvent) -> bool:
     return hmac.compare_digest(mac_for(event), event.mac)
 
 
-def _lock_head(using: str) -> ChainHead:
-    """Take the chain's one write lock and return the head.
+def _lock_and_read_head(using: str) -> str | None:
+    """Take the chain's one write lock and read the head's MAC in one statement, or None
+    when there is no head yet.
 
     An UPDATE rather than SELECT ... FOR UPDATE, because it locks on both databases: the
     row on PostgreSQL, SQLite's database write lock on SQLite (which ignores FOR UPDATE).
+    RETURNING hands back the row as it is once the lock is ours (PostgreSQL re-reads a row
+    another writer changed while we waited), so the MAC read is the one we chain onto.
     """
+    connection = connections[using]
+    table = connection.ops.quote_name(ChainHead._meta.db_table)
+    last_event = connection.ops.quote_name("last_event_id")
+    pk = connection.ops.quote_name(ChainHead._meta.pk.column)
+    with connection.cursor() as cursor:
+        if connection.features.can_return_columns_from_insert:  # RETURNING is supported
+            cursor.execute(
+                f"UPDATE {table} SET {last_event} = {last_event} WHERE {pk} = %s "  # noqa: S608
+                f"RETURNING {connection.ops.quote_name('last_mac')}",
+                [HEAD_PK],
+            )
+            row = cursor.fetchone()
+            return None if row is None else row[0]
     heads = ChainHead.objects.using(using)
     if not heads.filter(pk=HEAD_PK).update(last_event_id=F("last_event_id")):
+        return None
+    return heads.values_list("last_mac", flat=True).get(pk=HEAD_PK)
+
+
+def _lock_head(using: str) -> str:
+    """Take the chain's lock and return the head's MAC, starting the head if there is none."""
+    last_mac = _lock_and_read_head(using)
+    if last_mac is None:
         # No head yet (a new database, or one a test run has flushed): start it from the
         # newest event, if any, in a savepoint so that a worker racing us here is harmless.
+        heads = ChainHead.objects.using(using)
         newest = AuditEvent.objects.using(using).order_by("-id").first()
         try:
             with transaction.atomic(using=using):
@@ -107,15 +132,15 @@ def _lock_head(using: str) -> ChainHead:
                 )
         except IntegrityError:
             pass
-        heads.filter(pk=HEAD_PK).update(last_event_id=F("last_event_id"))
-    return heads.get(pk=HEAD_PK)
+        last_mac = _lock_and_read_head(using)
+        assert last_mac is not None  # created just above; the head row is never deleted
+    return last_mac
 
 
 def append(event: AuditEvent, *, using: str = "default") -> AuditEvent:
     """Seal `event` onto the end of the chain and insert it, all under the chain's lock."""
     with transaction.atomic(using=using):
-        head = _lock_head(using)
-        event.prev_mac = head.last_mac
+        event.prev_mac = _lock_head(using)
         event.mac = mac_for(event)
         event.save(using=using, force_insert=True)
         ChainHead.objects.using(using).filter(pk=HEAD_PK).update(

@@ -1,8 +1,9 @@
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
-from django.core.paginator import Page, Paginator
+from django.db import connections
 from django.db.models import Q, QuerySet
 
 from llmadmin.audit.models import AuditEvent
@@ -42,8 +43,43 @@ def llm_visible(*, user: User) -> QuerySet[LLMDefinition]:
 
 
 @dataclass(frozen=True)
+class LLMPage:
+    """One page of a list, told apart from the next by fetching one row more than it shows:
+    no COUNT(*) over every row a team can see, which is what made large lists slow."""
+
+    object_list: list[LLMDefinition]
+    number: int
+    has_next: bool
+    size: int = PAGE_SIZE
+
+    @property
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    @property
+    def has_other_pages(self) -> bool:
+        return self.has_previous or self.has_next
+
+    @property
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+    @property
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+    @property
+    def start_index(self) -> int:
+        return (self.number - 1) * self.size + 1 if self.object_list else 0
+
+    @property
+    def end_index(self) -> int:
+        return (self.number - 1) * self.size + len(self.object_list)
+
+
+@dataclass(frozen=True)
 class LLMListing:
-    page: Page
+    page: LLMPage
     query: str
     sort: str
     descending: bool
@@ -65,6 +101,38 @@ def _ordering(sort: str) -> tuple[str, bool, tuple[str, ...]]:
     return key, descending, fields
 
 
+MAX_PAGE = 10**7  # keeps OFFSET in range of every database's integers
+
+
+def _page_number(page: int | str | None) -> int:
+    try:
+        number = int(page or 1)
+    except (TypeError, ValueError):
+        return 1
+    return min(max(number, 1), MAX_PAGE)
+
+
+def _rows(
+    branches: list[QuerySet[LLMDefinition]], fields: tuple[str, ...], start: int, stop: int
+) -> list[LLMDefinition]:
+    """Rows start..stop of the branches together, in the order of `fields`.
+
+    The team's LLMs and the built-in ones are separate branches so that each can be read
+    through its own index, in order, stopping early: `team = X OR built-in` can use neither
+    the (team, name) index nor a top-N shortcut, and reads every row the team has. Where the
+    database takes LIMIT inside UNION ALL (PostgreSQL), each branch stops at `stop` rows;
+    elsewhere (SQLite) the branches are OR-ed, which SQLite plans well enough."""
+    if len(branches) == 1:
+        return list(branches[0].order_by(*fields)[start:stop])
+    if connections[branches[0].db].features.supports_slicing_ordering_in_compound:
+        first, *rest = (branch.order_by(*fields)[:stop] for branch in branches)
+        return list(first.union(*rest, all=True).order_by(*fields)[start:stop])
+    combined = branches[0]
+    for branch in branches[1:]:
+        combined = combined | branch
+    return list(combined.order_by(*fields)[start:stop])
+
+
 def llm_list(
     *,
     team: Team | None,
@@ -79,24 +147,41 @@ def llm_list(
     `query` matches name, model and description, case-insensitively."""
     scope = scope if scope in SCOPES and (scope != "unowned" or include_unowned) else "team"
     if scope == "unowned":
-        llms = LLMDefinition.objects.filter(team__isnull=True, ownership=Ownership.CUSTOMER)
+        branches = [LLMDefinition.objects.filter(team__isnull=True, ownership=Ownership.CUSTOMER)]
     elif team is None:  # Q(team=None) would mean "unowned": not what a team's list shows
-        llms = LLMDefinition.objects.filter(_platform())
+        branches = [LLMDefinition.objects.filter(_platform())]
     else:
-        llms = LLMDefinition.objects.filter(Q(team=team) | _platform())
-    query = query.strip()[:SEARCH_MAX_LENGTH]
+        branches = [
+            LLMDefinition.objects.filter(team=team),
+            LLMDefinition.objects.filter(_platform()),
+        ]
+    # PostgreSQL text can't hold NUL, so a search for one would be a 500, not "no match".
+    query = query.replace("\x00", "").strip()[:SEARCH_MAX_LENGTH]
+    matches = Q()
     if query:
-        llms = llms.filter(
+        matches = (
             Q(name__icontains=query) | Q(model__icontains=query) | Q(description__icontains=query)
         )
+    branches = [
+        branch.filter(matches).only(
+            "id", "name", "type", "model", "enabled", "upstream_state", "ownership", "team_id",
+            "updated_at",
+        )
+        for branch in branches
+    ]  # fmt: skip
     key, descending, fields = _ordering(sort)
-    llms = llms.order_by(*fields).only(
-        "id", "name", "type", "model", "enabled", "upstream_state", "ownership", "team_id",
-        "updated_at",
-    )  # fmt: skip
-    # get_page turns junk or out-of-range page numbers into the nearest real page.
+    number = _page_number(page)
+    start = (number - 1) * PAGE_SIZE
+    rows = _rows(branches, fields, start, start + PAGE_SIZE + 1)
+    if not rows and number > 1:
+        # A page past the end (an old bookmark, a hand-typed number) shows the last page;
+        # only this rare case pays for a count.
+        total = sum(branch.count() for branch in branches)
+        number = max(1, math.ceil(total / PAGE_SIZE))
+        start = (number - 1) * PAGE_SIZE
+        rows = _rows(branches, fields, start, start + PAGE_SIZE + 1)
     return LLMListing(
-        page=Paginator(llms, PAGE_SIZE).get_page(page),
+        page=LLMPage(rows[:PAGE_SIZE], number=number, has_next=len(rows) > PAGE_SIZE),
         query=query,
         sort=key,
         descending=descending,

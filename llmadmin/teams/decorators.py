@@ -12,8 +12,8 @@ from llmadmin.audit.models import Outcome
 from llmadmin.audit.recorder import Origin, Target, record
 
 from .models import Team
-from .permissions import Action, can, needs_sentence, teams_for
-from .selectors import team_choices_for_request, team_current
+from .permissions import Action, needs_sentence, teams_for
+from .selectors import can_for_request, team_choices_for_request, team_current
 
 View = Callable[..., HttpResponse]
 
@@ -69,9 +69,9 @@ def team_action_required(
                 team: Team | None = choice.team
             else:
                 team = team_current(request)
-            if in_any_team and not can(request.user, action, team):
+            if in_any_team and not can_for_request(request, action, team):
                 team = teams_for(request.user, action).first() or team
-            if not can(request.user, action, team):
+            if not can_for_request(request, action, team):
                 message = f"{needs_sentence(action, team)} Ask a team admin for access."
                 raise deny(request, action=action, team=team, message=message)
             request.team = team  # type: ignore[attr-defined]

@@ -6,7 +6,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from .models import Membership, Team
-from .permissions import User
+from .permissions import Action, User, allowed
 
 SESSION_KEY = "current_team_id"
 _REQUEST_CACHE = "_llmadmin_team_choices"
@@ -55,6 +55,15 @@ def team_current(request: HttpRequest) -> Team | None:
     """The team the person is working in: the one chosen in this session, else their first."""
     choice = team_current_choice(request)
     return choice.team if choice else None
+
+
+def can_for_request(request: HttpRequest, action: Action, team: Team | None) -> bool:
+    """`can(request.user, action, team)`, answered from the person's memberships already read
+    for this request: the same rule, no query of its own."""
+    choice = None
+    if team is not None:
+        choice = next((c for c in team_choices_for_request(request) if c.team.pk == team.pk), None)
+    return allowed(request.user, action, role=choice.role if choice else None)
 
 
 def team_members(*, team: Team) -> QuerySet[Membership]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from llmadmin.llms.models import LLMDefinition, Ownership
 from tests.teams.factories import TeamFactory, UserFactory
@@ -98,10 +99,47 @@ def test_pages_of_fifty_keep_search_and_sort(editor_client, team) -> None:
     response = editor_client.get("/llms/?sort=-name&page=2")
     assert len(names(response)) == 50 and names(response)[0] == "llm-00069"
     html = response.content.decode()
-    assert "Page 2 of 3 (120 LLMs)" in html
+    # No total: the pager knows whether a next page exists without counting every row.
+    assert "Page 2 (LLMs 51\N{EN DASH}100)" in html
     assert 'href="?q=&amp;sort=-name&amp;filter=team&amp;page=3"' in html
+    assert 'href="?q=&amp;sort=-name&amp;filter=team&amp;page=1"' in html
     assert names(editor_client.get("/llms/?page=999"))[-1] == "llm-00119"  # the last page
     assert len(names(editor_client.get("/llms/?page=abc"))) == 50
+
+
+def test_the_last_page_has_no_next_link_and_no_count_is_asked(editor_client, team) -> None:
+    make(team, 100)  # exactly two pages: the 101st row that would mean "next" is not there
+    editor_client.get("/llms/")
+    with CaptureQueriesContext(connection) as queries:
+        html = editor_client.get("/llms/?page=2").content.decode()
+    assert "Page 2 (LLMs 51\N{EN DASH}100)" in html
+    assert 'rel="next"' not in html and 'rel="prev"' in html
+    assert not any("COUNT(" in q["sql"].upper() for q in queries.captured_queries)
+    html = editor_client.get("/llms/").content.decode()
+    assert 'rel="next"' in html and 'rel="prev"' not in html
+
+
+def test_pages_merge_the_teams_and_the_builtin_llms_in_order(editor_client, team) -> None:
+    make(team, 60)
+    for name in ("llm-00000a", "llm-00055a", "zz-builtin"):
+        add(None, name, ownership=Ownership.PLATFORM)
+    add(TeamFactory(), "llm-00001a")  # another team's: never listed
+    first = names(editor_client.get("/llms/"))
+    second = names(editor_client.get("/llms/?page=2"))
+    assert first[:3] == ["llm-00000", "llm-00000a", "llm-00001"]
+    assert first + second == sorted(
+        [f"llm-{i:05d}" for i in range(60)] + ["llm-00000a", "llm-00055a", "zz-builtin"]
+    )
+    assert len(first) == 50 and second[-1] == "zz-builtin"
+
+
+def test_row_links_are_the_reversed_urls(editor_client, team) -> None:
+    llm = add(team, "gpt-prod")
+    html = editor_client.get("/llms/").content.decode()
+    assert f'href="{reverse("llms:detail", args=[llm.pk])}"' in html
+    assert f'formaction="{reverse("llms:toggle", args=[llm.pk])}"' in html
+    # One CSRF token for the page's one toggle form, not one per row.
+    assert html.count('name="csrfmiddlewaretoken"') == 2  # the toggle form and the log-out
 
 
 @pytest.mark.parametrize("sort", ["name", "-updated", "status"])
@@ -116,7 +154,8 @@ def test_the_number_of_queries_does_not_grow_with_the_rows(
     make(team, 1000)
     with django_assert_num_queries(len(small.captured_queries)):
         response = editor_client.get(f"/llms/?sort={sort}&q=llm")
-    assert response.context["listing"].page.paginator.count == 1000
+    page = response.context["listing"].page
+    assert len(page.object_list) == 50 and page.has_next
 
 
 def test_org_admins_filter_unowned_llms(client, team) -> None:

@@ -1,8 +1,12 @@
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
@@ -10,6 +14,7 @@ from llmadmin.audit.recorder import Origin
 from llmadmin.teams.decorators import deny, team_action_required
 from llmadmin.teams.models import Team
 from llmadmin.teams.permissions import Action, can, needs_sentence
+from llmadmin.teams.selectors import can_for_request
 
 from .. import selectors, services
 from ..models import LLMDefinition, Ownership
@@ -23,6 +28,20 @@ def wants_fragment(request: HttpRequest) -> bool:
     # htmx asks for the whole page when it restores history it no longer has in its cache.
     htmx = request.htmx  # type: ignore[attr-defined]
     return bool(htmx) and not htmx.history_restore_request
+
+
+def with_row_text(llms: Iterable[LLMDefinition]) -> list[LLMDefinition]:
+    """Give each LLM of a list row what the row prints, as ready strings: its URL (the list's
+    URL and the id, see urls.py, rather than a reverse() per row) and its last change in the
+    current time zone. {% url %} and |date were most of the time a 50-row page took."""
+    prefix = reverse("llms:list")
+    rows = list(llms)
+    for llm in rows:
+        updated = timezone.localtime(llm.updated_at)
+        llm.row_url = f"{prefix}{llm.pk}/"  # type: ignore[attr-defined]
+        llm.row_updated_iso = updated.isoformat()  # type: ignore[attr-defined]
+        llm.row_updated = updated.strftime("%Y-%m-%d %H:%M")  # type: ignore[attr-defined]
+    return rows
 
 
 def llm_flags(user: object, llm: LLMDefinition) -> dict[str, bool]:
@@ -71,11 +90,13 @@ def llm_list(request: HttpRequest) -> HttpResponse:
     )
     context = {
         "listing": listing,
-        "llms": listing.page.object_list,
-        "can_create": can(user, Action.LLM_CREATE, team),
+        "llms": with_row_text(listing.page.object_list),
+        "can_create": can_for_request(request, Action.LLM_CREATE, team),
         # Rows of the team's list all share these; built-in rows never get buttons.
-        "can_toggle": can(user, Action.LLM_TOGGLE, team if listing.scope == "team" else None),
-        "can_sync": can(user, Action.LLM_SYNC, team),
+        "can_toggle": can_for_request(
+            request, Action.LLM_TOGGLE, team if listing.scope == "team" else None
+        ),
+        "can_sync": can_for_request(request, Action.LLM_SYNC, team),
         "is_org_admin": is_org_admin,
     }
     template = f"{LIST_TEMPLATE}#results" if wants_fragment(request) else LIST_TEMPLATE
