@@ -73,7 +73,9 @@ def test_each_upstream_failure_has_its_own_message_and_changes_nothing(
     fault, needle, status = FAULTS[fault_name]
     with fault_server(fault) as server:
         response = post_form(editor_client, settings, server.base_url)
-        assert server.hits == 1, "a POST that may have reached Vectara must not be sent again"
+        assert len(server.requests("POST")) == 1, (
+            "a POST that may have reached Vectara must not be sent again"
+        )
     event = assert_nothing_half_done(response, status)
     [message] = response.context["form"].non_field_errors()
     assert "create the LLM" in message and needle in message
@@ -107,3 +109,56 @@ def test_a_time_out_warns_that_the_llm_may_exist_upstream(editor_client, setting
         response = post_form(editor_client, settings, server.base_url)
     [message] = response.context["form"].non_field_errors()
     assert "may" in message.lower()
+
+
+def _llm_json(**overrides: object) -> dict[str, object]:
+    return {
+        "id": "llm_lost_answer",
+        "name": "gpt-faulty",
+        "type": "openai-compatible",
+        "model": "gpt-4o",
+        "uri": "https://api.openai.com/v1/chat/completions",
+        "ownership": "customer",
+        "enabled": True,
+        **overrides,
+    }
+
+
+def test_a_create_whose_answer_was_lost_is_found_in_vectara_and_recorded(
+    editor_client, settings
+) -> None:
+    lost_then_found = Fault.sequence(Fault.hang_before_headers(5), Fault.status(200, _llm_json()))
+    with fault_server(lost_then_found) as server:
+        response = post_form(editor_client, settings, server.base_url)
+        assert [r.method for r in server.received] == ["POST", "GET"]
+    llm = LLMDefinition.objects.get()
+    assert response.status_code == 302 and response["Location"] == f"/llms/{llm.pk}/"
+    assert llm.vectara_id == "llm_lost_answer" and llm.auth_fingerprint.endswith("1111")
+    event = AuditEvent.objects.get()
+    assert (event.outcome, event.details["recovered_from"]) == ("success", "TimedOut")
+    assert "found it, and recorded it" in event.message
+
+
+@pytest.mark.parametrize(
+    "lookup",
+    [
+        Fault.status(404, {"messages": ["not found"]}),
+        Fault.status(200, _llm_json(model="someone-elses-model")),
+    ],
+    ids=["not-created", "a-different-llm"],
+)
+def test_a_lost_create_is_not_recorded_unless_vectara_holds_exactly_it(
+    editor_client, settings, lookup
+) -> None:
+    with fault_server(Fault.sequence(Fault.status(502, raw_body="<html></html>"), lookup)) as s:
+        response = post_form(editor_client, settings, s.base_url)
+        assert [r.method for r in s.received] == ["POST", "GET"]
+    assert_nothing_half_done(response, 502)
+
+
+def test_a_refusal_that_cannot_have_created_anything_is_not_looked_up(
+    editor_client, settings
+) -> None:
+    with fault_server(Fault.status(403, {"messages": ["no"]})) as server:
+        post_form(editor_client, settings, server.base_url)
+        assert [r.method for r in server.received] == ["POST"]

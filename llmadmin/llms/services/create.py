@@ -14,6 +14,7 @@ from llmadmin.teams.models import Team
 from llmadmin.teams.permissions import Action, can
 from llmadmin.vectara.client import VectaraClient, get_client
 from llmadmin.vectara.errors import BadRequest, Conflict, VectaraError
+from llmadmin.vectara.types import LLM
 
 from ..models import LLMDefinition
 from ..spec import LLMSpec
@@ -61,15 +62,19 @@ def llm_create(
         raise ApplicationError(name_taken(spec.name), field_errors={"name": name_taken(spec.name)})
 
     client = client or get_client()
+    recovered_from: VectaraError | None = None
     try:
         created = client.create_llm(spec.create_body())
     except VectaraError as exc:
-        message = exc.user_message("create the LLM")
-        fail(message, upstream_status=exc.status, upstream_request_id=exc.request_id)
-        field_errors = dict(exc.field_errors) if isinstance(exc, BadRequest) else {}
-        if isinstance(exc, Conflict):
-            field_errors = {"name": name_taken(spec.name)}
-        raise ApplicationError(message, field_errors=field_errors) from None
+        found = _created_after_all(client, spec, exc)
+        if found is None:
+            message = exc.user_message("create the LLM")
+            fail(message, upstream_status=exc.status, upstream_request_id=exc.request_id)
+            field_errors = dict(exc.field_errors) if isinstance(exc, BadRequest) else {}
+            if isinstance(exc, Conflict):
+                field_errors = {"name": name_taken(spec.name)}
+            raise ApplicationError(message, field_errors=field_errors) from None
+        created, recovered_from = found, exc
 
     try:
         with transaction.atomic():
@@ -102,9 +107,14 @@ def llm_create(
                 outcome=Outcome.SUCCESS,
                 team=team,
                 target=target,
-                upstream_status=201,
-                message=f"Created {llm.name} in Vectara as {llm.vectara_id}.",
-                details={**details, "vectara_id": created.id},
+                upstream_status=recovered_from.status if recovered_from else 201,
+                message=f"Created {llm.name} in Vectara as {llm.vectara_id}."
+                + (RECOVERED if recovered_from else ""),
+                details={
+                    **details,
+                    "vectara_id": created.id,
+                    **({"recovered_from": type(recovered_from).__name__} if recovered_from else {}),
+                },
             )
     except DatabaseError as exc:
         # IntegrityError: another worker saved the same name (or id) between our check and
@@ -130,6 +140,34 @@ def llm_create(
         field_errors = {"name": message} if isinstance(exc, IntegrityError) else {}
         raise ApplicationError(message, field_errors=field_errors) from None
     return llm
+
+
+RECOVERED = (
+    " Vectara's answer to the create was lost on the way, so the dashboard looked the LLM up"
+    " in Vectara, found it, and recorded it."
+)
+
+
+def _created_after_all(client: VectaraClient, spec: LLMSpec, exc: VectaraError) -> LLM | None:
+    """After a failure that may have reached Vectara (a time-out, a reset, a 5xx, a garbled
+    answer), look the name up once: if Vectara holds exactly this LLM, it was created, and
+    recording it beats leaving it where no team can see it. A GET is safe to send; the POST
+    is never sent again."""
+    if not exc.maybe_applied:
+        return None
+    try:
+        found = client.get_llm(spec.name)
+    except VectaraError:
+        return None
+    same = (found.name, found.type, found.model, found.ownership) == (
+        spec.name,
+        spec.type,
+        spec.model,
+        "customer",
+    )
+    # Vectara rewrites Vertex AI URIs into a base URI, so there the URI can't be compared.
+    same_uri = not spec.uri or spec.type == "vertex-ai" or found.uri == spec.uri
+    return found if same and same_uri else None
 
 
 def _undo_upstream_create(client: VectaraClient, vectara_id: str) -> bool:
