@@ -223,7 +223,7 @@ if VECTARA_API_KEY and not (
 VECTARA_CONNECT_TIMEOUT = env.float("VECTARA_CONNECT_TIMEOUT", default=3.05)
 VECTARA_READ_TIMEOUT = env.float("VECTARA_READ_TIMEOUT", default=30.0)
 
-# --- LLM endpoint URI policy (see llmadmin/llms/uri_policy.py) -----------------------------
+# --- LLM endpoint URI policy (see llmadmin/llms/uri_policy/) -----------------------------
 # Plain http is refused unless the operator trusts the network the model server is on.
 LLMADMIN_URI_ALLOW_HTTP = env.bool("LLMADMIN_URI_ALLOW_HTTP", default=False)
 # Hosts (exact names or IP literals) admitted even if they are private, e.g. an in-VPC model.
