@@ -15,7 +15,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from llmadmin.vectara.emulator import EmulatorServer, EmulatorStoreError, make_server
 
 DEFAULT_HOST = "127.0.0.1"
-DEFAULT_PORT = 8765  # VECTARA_API_URL's default points here
+DEFAULT_PORT = 8765  # where `make run` points VECTARA_API_URL (bin/dev-server)
 
 
 class _Stop(Exception):
