@@ -28,7 +28,7 @@ CAPABILITY_FLAGS = (
 TYPES_WITH_HEADERS = frozenset({"openai-compatible", "openai-responses", "anthropic"})
 # Where each type's URI comes from, said once beside the auth fields.
 URI_NOTES = {
-    "openai-compatible": "Give the full chat completions URL, e.g. …/v1/chat/completions.",
+    "openai-compatible": "Give the full URL of the chat endpoint, e.g. …/v1/chat/completions.",
     "openai-responses": "Give the Responses API URL, e.g. https://api.openai.com/v1/responses.",
     "vertex-ai": (
         "Give the Vertex AI project/location base URI for a service account, or "
