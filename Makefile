@@ -33,6 +33,7 @@ serve: install
 lint: install
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 
 format: install
 	$(VENV)/bin/ruff check --fix .
@@ -58,4 +59,4 @@ soak: install
 	$(VENV)/bin/pytest -m soak tests/adversarial/test_load.py
 
 clean:
-	rm -rf .tools $(VENV) staticfiles .pytest_cache .ruff_cache
+	rm -rf .tools $(VENV) staticfiles .pytest_cache .ruff_cache .mypy_cache

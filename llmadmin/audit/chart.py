@@ -73,7 +73,7 @@ def counted(outcome: str, n: int) -> str:
     return f"{n} {one if n == 1 else many}"
 
 
-def _phrase(counts: dict[str, int]) -> str:
+def _phrase(counts: dict[Outcome, int]) -> str:
     return ", ".join(counted(outcome, counts[outcome]) for outcome in STACK)
 
 

@@ -65,7 +65,7 @@ class EventFilterForm(Form):
     )
 
     def __init__(self, *args: object, all_teams: bool = False, **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        super().__init__(*args, **kwargs)
         # Only an org admin chooses a team; everyone else sees their current team's events.
         if all_teams:
             self.fields["team"].queryset = Team.objects.order_by("name")  # type: ignore[attr-defined]

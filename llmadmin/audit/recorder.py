@@ -1,12 +1,13 @@
-"""Writing audit events. Services call `record()` once per attempt of an action."""
+"""Writing audit events. Services record one event per attempt of an action, through an
+`Attempt` (or `record()` itself)."""
 
 from __future__ import annotations
 
 import json
 import logging
 from collections.abc import Mapping
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import KW_ONLY, dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connections
@@ -14,11 +15,15 @@ from django.db.backends.base.base import BaseDatabaseWrapper
 from django.http import HttpRequest
 from django.utils import timezone
 
+from llmadmin.core.errors import ActionDenied
 from llmadmin.core.proxies import client_ip
 from llmadmin.teams.models import Team
 
 from . import chain
 from .models import AuditEvent, Outcome
+
+if TYPE_CHECKING:
+    from llmadmin.vectara.errors import VectaraError
 
 logger = logging.getLogger(__name__)
 
@@ -102,6 +107,88 @@ def record(
     if outcome == Outcome.SUCCESS or not _in_callers_transaction(default):
         return _append_on(default, event)
     return _append_independently(default, event)
+
+
+@dataclass
+class Attempt:
+    """One attempt of `action`, which ends in exactly one of `success()`, `failure()` or
+    `deny()`: one audit event.
+
+    Call `success()` inside the transaction that makes the change, so the event commits and
+    rolls back with it; `failure()` and `deny()` are kept whatever the caller's transaction
+    does (see `record()`). A service may fill in `target`, `team` and `details` as it learns
+    them; each call adds its own details to `details`.
+    """
+
+    origin: Origin
+    action: str
+    _: KW_ONLY
+    team: Team | None = None
+    target: Target | None = None
+    details: dict[str, Any] = field(default_factory=dict)
+
+    def success(
+        self,
+        message: str,
+        *,
+        upstream_status: int | None = None,
+        upstream_request_id: str | None = None,
+        **more_details: Any,
+    ) -> AuditEvent:
+        return self._record(
+            Outcome.SUCCESS, message, upstream_status, upstream_request_id, more_details
+        )
+
+    def failure(
+        self,
+        message: str,
+        *,
+        exc: VectaraError | None = None,
+        upstream_status: int | None = None,
+        upstream_request_id: str | None = None,
+        **more_details: Any,
+    ) -> AuditEvent:
+        """`exc`, when given, supplies Vectara's status and request id."""
+        if exc is not None:
+            upstream_status, upstream_request_id = exc.status, exc.request_id
+        return self._record(
+            Outcome.FAILURE, message, upstream_status, upstream_request_id, more_details
+        )
+
+    def deny(self, message: str, **more_details: Any) -> ActionDenied:
+        """Record the refusal as `access.denied`, the attempted action in its details, like
+        every other refusal; return the error to raise. `message` is shown to the person, so
+        it says what is missing and what to do."""
+        record(
+            origin=self.origin,
+            action="access.denied",
+            outcome=Outcome.DENIED,
+            team=self.team,
+            target=self.target,
+            message=message,
+            details={"action": str(self.action), **self.details, **more_details},
+        )
+        return ActionDenied(message)
+
+    def _record(
+        self,
+        outcome: Outcome,
+        message: str,
+        upstream_status: int | None,
+        upstream_request_id: str | None,
+        more_details: Mapping[str, Any],
+    ) -> AuditEvent:
+        return record(
+            origin=self.origin,
+            action=self.action,
+            outcome=outcome,
+            team=self.team,
+            target=self.target,
+            upstream_status=upstream_status,
+            upstream_request_id=upstream_request_id,
+            message=message,
+            details={**self.details, **more_details},
+        )
 
 
 def _in_callers_transaction(connection: BaseDatabaseWrapper) -> bool:

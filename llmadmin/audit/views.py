@@ -2,12 +2,13 @@ from __future__ import annotations
 
 import json
 
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
 from llmadmin.core.errors import parse_id
+from llmadmin.core.http import AppRequest
 from llmadmin.teams.decorators import team_action_required
 from llmadmin.teams.permissions import Action
 
@@ -29,8 +30,8 @@ def _cursor(value: str | None) -> int | None:
 @require_GET
 @vary_on_headers("HX-Request")
 @team_action_required(Action.AUDIT_VIEW)
-def event_list(request: HttpRequest) -> HttpResponse:
-    team = request.team  # type: ignore[attr-defined]
+def event_list(request: AppRequest) -> HttpResponse:
+    team = request.team
     all_teams = request.user.is_superuser
     form = EventFilterForm(request.GET or None, all_teams=all_teams)
     filters = form.filters()
@@ -43,7 +44,12 @@ def event_list(request: HttpRequest) -> HttpResponse:
         before=_cursor(request.GET.get("before")),
         after=_cursor(request.GET.get("after")),
     )
-    htmx = request.htmx  # type: ignore[attr-defined]
+    if all_teams:
+        scope = "every team"
+    else:
+        assert team is not None  # without a team, only an org admin gets past the decorator
+        scope = f"the team {team.name}"
+    htmx = request.htmx
     # A history restore asks for the whole page; a filter change or page link only the results.
     partial = htmx and not htmx.history_restore_request
     return render(
@@ -52,7 +58,7 @@ def event_list(request: HttpRequest) -> HttpResponse:
         {
             "form": form,
             "page": page,
-            "scope": "every team" if all_teams else f"the team {team.name}",
+            "scope": scope,
             "known_actions": KNOWN_ACTIONS,
             "chart": audit_event_chart(events=events, until=filters.until),
             "can_export": may(request, Action.AUDIT_EXPORT),
@@ -62,9 +68,9 @@ def event_list(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @team_action_required(Action.AUDIT_EXPORT)
-def event_export(request: HttpRequest, fmt: str) -> StreamingHttpResponse:
+def event_export(request: AppRequest, fmt: str) -> StreamingHttpResponse:
     all_teams = request.user.is_superuser
-    team = request.team  # type: ignore[attr-defined]
+    team = request.team
     form = EventFilterForm(request.GET or None, all_teams=all_teams)
     filters = form.filters()
     export = audit_export(
@@ -86,11 +92,11 @@ def event_export(request: HttpRequest, fmt: str) -> StreamingHttpResponse:
 
 @require_GET
 @team_action_required(Action.AUDIT_VIEW)
-def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def event_detail(request: AppRequest, pk: int) -> HttpResponse:
     # 404, not 403, for another team's event: an id must not tell whether it exists.
     visible = selectors.audit_event_visible(
         user=request.user,
-        team=request.team,  # type: ignore[attr-defined]
+        team=request.team,
     )
     event = get_object_or_404(visible, pk=pk)
     return render(

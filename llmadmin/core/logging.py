@@ -30,11 +30,12 @@ def unbind_request(token: contextvars.Token[Any]) -> None:
 def user_id(request: Any) -> int | str | None:
     """The logged-in user's id, but only if something already looked the user up: logging
     must not add a session query to a request that didn't need one (e.g. /healthz)."""
-    user = getattr(request, "user", None)
+    user: Any = getattr(request, "user", None)
     if isinstance(user, SimpleLazyObject):
-        if user._wrapped is empty:
+        wrapped = user._wrapped  # type: ignore[attr-defined]  # private, absent from the stubs
+        if wrapped is empty:
             return None
-        user = user._wrapped
+        user = wrapped
     return user.pk if getattr(user, "is_authenticated", False) else None
 
 

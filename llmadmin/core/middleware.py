@@ -8,6 +8,7 @@ from collections.abc import Callable
 
 from django.http import HttpRequest, HttpResponse
 
+from .http import AppRequest
 from .logging import bind_request, unbind_request
 from .proxies import from_trusted_proxy
 
@@ -23,17 +24,17 @@ class RequestIdMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
-    def __call__(self, request: HttpRequest) -> HttpResponse:
+    def __call__(self, request: AppRequest) -> HttpResponse:
         # Only our own load balancer's id is kept: a client's could forge audit entries' ids.
         inbound = request.headers.get("X-Request-ID", "") if from_trusted_proxy(request) else ""
-        request.request_id = inbound if _INBOUND_ID.match(inbound) else uuid.uuid4().hex  # type: ignore[attr-defined]
+        request.request_id = inbound if _INBOUND_ID.match(inbound) else uuid.uuid4().hex
         # Every log line written while this request runs carries its id, user and path.
         token = bind_request(request)
         try:
             response = self.get_response(request)
         finally:
             unbind_request(token)
-        response["X-Request-ID"] = request.request_id  # type: ignore[attr-defined]
+        response["X-Request-ID"] = request.request_id
         return response
 
 

@@ -6,16 +6,18 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest
+from django.http.response import HttpResponseBase
 
-from llmadmin.audit.models import Outcome
-from llmadmin.audit.recorder import Origin, Target, record
+from llmadmin.audit.recorder import Attempt, Origin, Target
+from llmadmin.core.http import AppRequest
 
 from .models import Team
 from .permissions import Action, needs_sentence, teams_for
 from .selectors import can_for_request, team_choices_for_request, team_current
 
-View = Callable[..., HttpResponse]
+# HttpResponseBase: a view may stream (the audit export).
+View = Callable[..., HttpResponseBase]
 
 
 def deny(
@@ -29,15 +31,8 @@ def deny(
 ) -> PermissionDenied:
     """Record one `access.denied` event and give the 403 to raise; the 403 page shows
     `message`, so it must say what is missing and what to do."""
-    record(
-        origin=Origin.from_request(request),
-        action="access.denied",
-        outcome=Outcome.DENIED,
-        team=team,
-        target=target,
-        message=message,
-        details={"action": str(action), "path": request.path[:500], **(details or {})},
-    )
+    attempt = Attempt(Origin.from_request(request), action, team=team, target=target)
+    attempt.deny(message, path=request.path[:500], **(details or {}))
     return PermissionDenied(message)
 
 
@@ -58,7 +53,7 @@ def team_action_required(
     def decorator(view: View) -> View:
         @login_required
         @wraps(view)
-        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapper(request: AppRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             if slug_kwarg:
                 slug = kwargs[slug_kwarg]
                 choice = next(
@@ -74,7 +69,7 @@ def team_action_required(
             if not can_for_request(request, action, team):
                 message = f"{needs_sentence(action, team)} Ask a team admin for access."
                 raise deny(request, action=action, team=team, message=message)
-            request.team = team  # type: ignore[attr-defined]
+            request.team = team
             return view(request, *args, **kwargs)
 
         return wrapper

@@ -8,8 +8,10 @@ table, so an object check, a list filter and a hidden button can't drift apart.
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Literal
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.models import User as AuthUser
 from django.db.models import QuerySet
 
 from .models import Membership, Role, Team
@@ -57,9 +59,10 @@ class SystemActor:
     already owns the database, so it acts with an org admin's rights."""
 
     pk = None
-    is_authenticated = True
-    is_active = True
-    is_superuser = True
+    # Literal, so that once `is_superuser` is ruled out the type checker knows this isn't one.
+    is_authenticated: Literal[True] = True
+    is_active: Literal[True] = True
+    is_superuser: Literal[True] = True
 
     def get_username(self) -> str:
         return "manage.py"
@@ -67,7 +70,7 @@ class SystemActor:
 
 SYSTEM = SystemActor()
 
-User = AbstractBaseUser | AnonymousUser | SystemActor
+User = AuthUser | AnonymousUser | SystemActor
 
 
 def roles_allowed(action: Action) -> list[str]:
@@ -106,7 +109,7 @@ def teams_for(user: User, action: Action) -> QuerySet[Team]:
 
 def role_in(user: User, team: Team | None) -> str | None:
     """`user`'s role in `team`, or None when they are not a member."""
-    if team is None or not user.is_authenticated or isinstance(user, SystemActor):
+    if team is None or isinstance(user, SystemActor) or not user.is_authenticated:
         return None
     return Membership.objects.filter(user=user, team=team).values_list("role", flat=True).first()
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -12,6 +12,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from llmadmin.audit.recorder import Origin
 from llmadmin.core.errors import ApplicationError
+from llmadmin.core.http import AppRequest
 
 from . import selectors, services
 from .decorators import deny, team_action_required
@@ -24,11 +25,11 @@ MEMBERS_TEMPLATE = "teams/member_list.html"
 
 @require_GET
 @login_required
-def team_list(request: HttpRequest) -> HttpResponse:
+def team_list(request: AppRequest) -> HttpResponse:
     return _team_list_page(request, TeamCreateForm())
 
 
-def _team_list_page(request: HttpRequest, form: TeamCreateForm, status: int = 200) -> HttpResponse:
+def _team_list_page(request: AppRequest, form: TeamCreateForm, status: int = 200) -> HttpResponse:
     choices = selectors.team_choices_for_request(request)
     rows = [
         {
@@ -43,7 +44,7 @@ def _team_list_page(request: HttpRequest, form: TeamCreateForm, status: int = 20
 
 @require_POST
 @team_action_required(Action.TEAM_CREATE)
-def team_create(request: HttpRequest) -> HttpResponse:
+def team_create(request: AppRequest) -> HttpResponse:
     form = TeamCreateForm(request.POST)
     if form.is_valid():
         try:
@@ -67,7 +68,7 @@ def team_create(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @login_required
-def team_switch(request: HttpRequest) -> HttpResponse:
+def team_switch(request: AppRequest) -> HttpResponse:
     """Make another of the person's teams the current one, for this session."""
     wanted = request.POST.get("team", "")
     team = next(
@@ -85,7 +86,7 @@ def team_switch(request: HttpRequest) -> HttpResponse:
     request.session[selectors.SESSION_KEY] = team.pk
     messages.success(request, f"You are now working in the team {team.name}.")
     # The page the person was on may belong to the old team: start from the new team's list.
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         return HttpResponseClientRedirect(reverse("home"))
     return redirect("home")
 
@@ -101,9 +102,10 @@ def _members_context(team: Team, form: MemberAddForm) -> dict[str, object]:
 
 @require_http_methods(["GET", "POST"])
 @team_action_required(Action.MEMBERS_MANAGE, slug_kwarg="slug")
-def member_list(request: HttpRequest, slug: str) -> HttpResponse:
+def member_list(request: AppRequest, slug: str) -> HttpResponse:
     """The team's members; a POST adds an existing user by username."""
-    team: Team = request.team  # type: ignore[attr-defined]
+    team = request.team
+    assert team is not None  # with slug_kwarg the decorator sets one or answers 404
     if request.method == "GET":
         return render(request, MEMBERS_TEMPLATE, _members_context(team, MemberAddForm()))
     form = MemberAddForm(request.POST)
@@ -132,10 +134,12 @@ def member_list(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 @vary_on_headers("HX-Request")
 @team_action_required(Action.MEMBERS_MANAGE, slug_kwarg="slug")
-def member_role(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+def member_role(request: AppRequest, slug: str, pk: int) -> HttpResponse:
     """Change one member's role; an htmx request gets only that member's row back."""
-    team: Team = request.team  # type: ignore[attr-defined]
+    team = request.team
+    assert team is not None  # with slug_kwarg the decorator sets one or answers 404
     feedback, ok = "", True
+    membership: Membership | None
     try:
         membership = services.membership_change_role(
             actor=request.user,
@@ -151,12 +155,17 @@ def member_role(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         feedback, ok = exc.message, False
         membership = Membership.objects.select_related("user").filter(team=team, pk=pk).first()
     members_url = reverse("teams:members", kwargs={"slug": team.slug})
-    if ok and membership.user == request.user and membership.role != Role.ADMIN:
+    if (
+        ok
+        and membership is not None
+        and membership.user == request.user
+        and membership.role != Role.ADMIN
+    ):
         # Admins who stepped down can't use this page any more: take them to their teams.
         messages.success(request, f"{feedback} You no longer manage the members of {team.name}.")
         members_url = reverse("teams:list")
         feedback = ""
-    if not request.htmx:  # type: ignore[attr-defined]
+    if not request.htmx:
         if feedback:
             (messages.success if ok else messages.error)(request, feedback)
         return redirect(members_url)
@@ -171,8 +180,9 @@ def member_role(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 
 @require_POST
 @team_action_required(Action.MEMBERS_MANAGE, slug_kwarg="slug")
-def member_remove(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
-    team: Team = request.team  # type: ignore[attr-defined]
+def member_remove(request: AppRequest, slug: str, pk: int) -> HttpResponse:
+    team = request.team
+    assert team is not None  # with slug_kwarg the decorator sets one or answers 404
     try:
         removed = services.membership_remove(
             actor=request.user, origin=Origin.from_request(request), team=team, membership_id=pk

@@ -80,7 +80,7 @@ def _read_body(resp: requests.Response, mutating: bool) -> bytes:
     """Reads the whole answer, mapping failures mid-body. Vectara has already acted by now
     (it sent a status), so for a change the result is "maybe applied"."""
     status = resp.status_code
-    known = {"status": status, "maybe_applied": _maybe_applied(mutating, status)}
+    known: dict[str, Any] = {"status": status, "maybe_applied": _maybe_applied(mutating, status)}
     chunks, size = [], 0
     try:
         for chunk in resp.iter_content(64 * 1024):

@@ -86,4 +86,10 @@ def test_a_viewer_is_refused_by_the_service_itself(team, model_dns) -> None:
             spec=spec,
             uri_check=check_uri(uri),
         )
-    assert AuditEvent.objects.get(action="llm.test").outcome == "denied"
+    event = AuditEvent.objects.get()
+    assert (event.action, event.outcome, event.details["action"]) == (
+        "access.denied",
+        "denied",
+        "llm.test",
+    )
+    assert SECRET not in str(event.details)

@@ -53,7 +53,13 @@ def test_an_editor_may_not_delete(editor, team, emulator) -> None:
     with pytest.raises(ActionDenied, match="admin role"):
         llm_delete(actor=editor, origin=ORIGIN, llm=llm)
     assert emulator.requests == [] and LLMDefinition.objects.exists()
-    assert AuditEvent.objects.get().outcome == "denied"
+    event = AuditEvent.objects.get()
+    assert (event.action, event.outcome, event.details["action"]) == (
+        "access.denied",
+        "denied",
+        "llm.delete",
+    )
+    assert (event.target_id, event.details["vectara_id"]) == (str(llm.pk), llm.vectara_id)
 
 
 def test_a_builtin_llm_can_not_be_deleted(admin, emulator) -> None:
@@ -64,6 +70,8 @@ def test_a_builtin_llm_can_not_be_deleted(admin, emulator) -> None:
     with pytest.raises(ActionDenied, match="built into Vectara, so it can't be deleted"):
         llm_delete(actor=admin, origin=ORIGIN, llm=llm)
     assert emulator.requests == [] and LLMDefinition.objects.exists()
+    event = AuditEvent.objects.get()
+    assert (event.action, event.details["action"]) == ("access.denied", "llm.delete")
 
 
 # A 404 means "already gone"; a 2xx means deleted whatever its body (the contract's 204 has

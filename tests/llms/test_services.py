@@ -26,7 +26,13 @@ def test_the_service_checks_the_role_itself(team, emulator) -> None:
     with pytest.raises(ActionDenied, match="editor or admin role"):
         llm_create(actor=viewer, origin=Origin.system("test"), team=team, spec=SPEC)
     assert emulator.requests == [] and not LLMDefinition.objects.exists()
-    assert AuditEvent.objects.get().outcome == "denied"
+    event = AuditEvent.objects.get()
+    assert (event.action, event.outcome, event.details["action"]) == (
+        "access.denied",
+        "denied",
+        "llm.create",
+    )
+    assert event.details["request"]["auth"] == {"type": "bearer", "token": "[redacted]"}
 
 
 def test_an_editor_of_another_team_cannot_create_in_this_one(team, emulator) -> None:

@@ -135,7 +135,13 @@ def test_a_refused_connection_changes_nothing(editor, team, settings) -> None:
 def test_a_viewer_may_not_sync(team, emulator) -> None:
     with pytest.raises(ActionDenied):
         llm_sync(actor=member("viewer", team), origin=ORIGIN, team=team)
-    assert emulator.requests == [] and AuditEvent.objects.get().outcome == "denied"
+    assert emulator.requests == []
+    event = AuditEvent.objects.get()
+    assert (event.action, event.outcome, event.details) == (
+        "access.denied",
+        "denied",
+        {"action": "llm.sync"},
+    )
 
 
 def test_an_llm_reusing_a_local_name_is_skipped_and_reported(editor, team, emulator) -> None:
@@ -154,6 +160,11 @@ def test_only_org_admins_assign(team, emulator) -> None:
     with pytest.raises(ActionDenied, match="Only an org admin"):
         llm_assign(actor=member("admin", team), origin=ORIGIN, llm=outside, team=team)
     assert LLMDefinition.objects.get(name="outside").team is None
+    refusal = AuditEvent.objects.get(outcome="denied")
+    assert (refusal.action, refusal.details) == (
+        "access.denied",
+        {"action": "llm.assign", "team": team.slug},
+    )
 
 
 # --- the command ----------------------------------------------------------------------------

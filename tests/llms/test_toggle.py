@@ -48,7 +48,13 @@ def test_a_viewer_is_refused_before_vectara_is_asked(team, emulator) -> None:
     with pytest.raises(ActionDenied, match="editor or admin"):
         llm_set_enabled(actor=member("viewer", team), origin=ORIGIN, llm=llm, enabled=False)
     assert emulator.requests == []
-    assert AuditEvent.objects.get().outcome == "denied"
+    event = AuditEvent.objects.get()
+    assert (event.action, event.outcome, event.details["action"]) == (
+        "access.denied",
+        "denied",
+        "llm.disable",
+    )
+    assert (event.target_id, event.target_label) == (str(llm.pk), llm.name)
     assert LLMDefinition.objects.get().enabled is True
 
 
@@ -60,6 +66,8 @@ def test_a_builtin_llm_can_not_be_disabled(editor, team, emulator) -> None:
     with pytest.raises(ActionDenied, match="built into Vectara"):
         llm_set_enabled(actor=editor, origin=ORIGIN, llm=llm, enabled=False)
     assert emulator.requests == []
+    event = AuditEvent.objects.get()
+    assert (event.action, event.details["action"]) == ("access.denied", "llm.disable")
 
 
 @pytest.mark.parametrize("name", FAULTS)

@@ -299,7 +299,14 @@ def test_the_service_checks_the_role_itself(team, emulator, llm) -> None:
     with pytest.raises(ActionDenied):
         llm_update(actor=viewer, origin=Origin.system("t"), llm=llm, changes=changes, version=1)
     assert patches(emulator) == []
-    assert [e.outcome for e in edit_events()] == ["denied"]
+    assert edit_events() == []
+    event = AuditEvent.objects.get(outcome="denied")
+    assert (event.action, event.outcome, event.details["action"]) == (
+        "access.denied",
+        "denied",
+        "llm.edit",
+    )
+    assert event.details["after"] == {"description": "x"}
 
 
 def test_the_edit_forms_helpers_work_for_an_llm_of_another_team_than_the_current_one(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.http import QueryDict
@@ -120,7 +120,9 @@ class LLMFormBase(AuthFieldsForm):
         validators=[validators.single_line],
         widget=forms.URLInput(attrs={"placeholder": "https://api.openai.com/v1/chat/completions"}),
     )
-    auth_type = forms.ChoiceField(
+    # The form's metaclass moves declared fields into `base_fields`; on an instance this name
+    # holds the chosen credential type (set in __init__), which is what the checker should see.
+    auth_type: str = forms.ChoiceField(  # type: ignore[assignment]
         label="Credential type",
         choices=list(contract.AUTH_TYPES.items()),
         error_messages={
@@ -174,8 +176,9 @@ class LLMFormBase(AuthFieldsForm):
         allowed = contract.AUTH_TYPES_BY_LLM_TYPE[self.llm_type]
         self.auth_type = self._chosen("auth_type", allowed, allowed[0])
         # Each type offers exactly its auth shapes; a stale choice falls back to the first one.
-        self.fields["auth_type"].choices = [(t, contract.AUTH_TYPES[t]) for t in allowed]
-        self.fields["auth_type"].initial = self.auth_type
+        auth_field = cast(forms.ChoiceField, self.fields["auth_type"])
+        auth_field.choices = [(t, contract.AUTH_TYPES[t]) for t in allowed]
+        auth_field.initial = self.auth_type
         self._add_htmx()
 
     # --- what the page shows -----------------------------------------------------------------

@@ -7,7 +7,7 @@ need that secret again, so a stored credential can't be pointed somewhere new.""
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 from django import forms
@@ -92,7 +92,8 @@ class LLMEditForm(LLMFormBase):
         self.fields["context_limit"].help_text = "Blank keeps what Vectara has."
         for flag in CAPABILITY_FLAGS:
             # PATCH can't unset a capability, so here the empty choice means "leave it".
-            self.fields[flag].choices = [("", "Unchanged"), ("true", "Yes"), ("false", "No")]
+            flag_field = cast(forms.ChoiceField, self.fields[flag])
+            flag_field.choices = [("", "Unchanged"), ("true", "Yes"), ("false", "No")]
 
     def swap_urls(self) -> dict[str, str]:
         pk = self.llm.pk

@@ -1,11 +1,12 @@
 """Actions on LLMs, one module each. Each service owns its permission check, its upstream
-call, its local record and its audit event, so the browser form and any script behave the
-same."""
+call, its local record and its one audit event (an `Attempt`), so the browser form and any
+script behave the same."""
 
 from __future__ import annotations
 
+from llmadmin.core.errors import ActionDenied
+
 from .assign import llm_assign
-from .common import ActionDenied
 from .connection import ConnectionResult, llm_test_connection
 from .create import llm_create
 from .delete import llm_delete

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from llmadmin.core.errors import ActionDenied
 from llmadmin.teams.models import Team
 from llmadmin.teams.permissions import Action, needs_sentence
 
-__all__ = ["ActionDenied", "denied_message", "name_taken"]
+__all__ = ["denied_message", "name_taken"]
 
 
 def denied_message(action: Action, team: Team | None) -> str:

@@ -10,19 +10,16 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
-
-from llmadmin.audit.models import Outcome
-from llmadmin.audit.recorder import Origin, Target, record
+from llmadmin.audit.recorder import Attempt, Origin, Target
 from llmadmin.teams.models import Team
-from llmadmin.teams.permissions import Action, can
+from llmadmin.teams.permissions import Action, User, can
 from llmadmin.vectara.contract import SECRET_AUTH_FIELDS
 
 from .. import outbound
 from ..models import LLMDefinition
 from ..spec import REDACTED, LLMSpec, redact_auth
 from ..uri_policy import UriCheck
-from .common import ActionDenied, denied_message
+from .common import denied_message
 
 PROMPT = "ping"
 # Small enough to cost next to nothing; 16 is the least the Responses API accepts.
@@ -50,9 +47,9 @@ class ConnectionResult:
 
 def llm_test_connection(
     *,
-    actor: AbstractBaseUser | AnonymousUser,
+    actor: User,
     origin: Origin,
-    team: Team,
+    team: Team | None,
     spec: LLMSpec,
     uri_check: UriCheck,
     llm: LLMDefinition | None = None,
@@ -66,42 +63,25 @@ def llm_test_connection(
     to the provider and nowhere else: not in the result, the logs or the audit event.
     `llm` is the LLM being edited, if any; `ca_certs` replaces the public CAs (tests only).
     """
-    target = Target("llm", str(llm.pk) if llm else "", spec.name or uri_check.host)
-    details: dict[str, Any] = {
-        "type": spec.type,
-        "model": spec.model,
-        "uri": spec.uri,
-        "auth": redact_auth(spec.auth),
-        "extra_headers": sorted(spec.headers),
-    }
-
-    def audit(result: ConnectionResult, outcome: Outcome | None = None) -> ConnectionResult:
-        record(
-            origin=origin,
-            action=Action.LLM_TEST,
-            outcome=outcome or (Outcome.SUCCESS if result.ok else Outcome.FAILURE),
-            team=team,
-            target=target,
-            upstream_status=result.status,
-            message=result.message,
-            details={
-                **details,
-                "address": result.address,
-                "status": result.status,
-                "latency_ms": result.latency_ms,
-                "provider_error": result.provider_error,
-            },
-        )
-        return result
-
+    attempt = Attempt(
+        origin,
+        Action.LLM_TEST,
+        team=team,
+        target=Target("llm", str(llm.pk) if llm else "", spec.name or uri_check.host),
+        details={
+            "type": spec.type,
+            "model": spec.model,
+            "uri": spec.uri,
+            "auth": redact_auth(spec.auth),
+            "extra_headers": sorted(spec.headers),
+        },
+    )
     if not can(actor, Action.LLM_TEST, team):
-        message = denied_message(Action.LLM_TEST, team)
-        audit(ConnectionResult(False, message), Outcome.DENIED)
-        raise ActionDenied(message)
+        raise attempt.deny(denied_message(Action.LLM_TEST, team))
 
     refusal = _why_not_testable(spec, uri_check)
     if refusal:
-        return audit(ConnectionResult(False, refusal))
+        return _audited(attempt, ConnectionResult(False, refusal))
 
     secrets = [v for k, v in spec.auth.items() if k in SECRET_AUTH_FIELDS and v]
     body, headers = _request(spec)
@@ -115,9 +95,23 @@ def llm_test_connection(
         except outbound.OutboundError as exc:
             if exc.kind in ("refused", "unreachable") and address != last:
                 continue
-            return audit(ConnectionResult(False, _no_answer(exc, uri_check, address)))
-        return audit(_answered(answer, uri_check, address, secrets))
+            return _audited(attempt, ConnectionResult(False, _no_answer(exc, uri_check, address)))
+        return _audited(attempt, _answered(answer, uri_check, address, secrets))
     raise AssertionError("unreachable: the last address always returns")
+
+
+def _audited(attempt: Attempt, result: ConnectionResult) -> ConnectionResult:
+    """`result`, once recorded: a success when the provider answered 2xx."""
+    end = attempt.success if result.ok else attempt.failure
+    end(
+        result.message,
+        upstream_status=result.status,
+        address=result.address,
+        status=result.status,
+        latency_ms=result.latency_ms,
+        provider_error=result.provider_error,
+    )
+    return result
 
 
 # --- the request -------------------------------------------------------------------------

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import logging
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.models import User as AuthUser
 from django.db import DatabaseError, IntegrityError, transaction
 
-from llmadmin.audit.models import Outcome
-from llmadmin.audit.recorder import Origin, Target, record
+from llmadmin.audit.recorder import Attempt, Origin, Target
 from llmadmin.core.errors import ApplicationError
 from llmadmin.teams.models import Team
 from llmadmin.teams.permissions import Action, can
@@ -18,16 +18,16 @@ from llmadmin.vectara.types import LLM
 
 from ..models import LLMDefinition
 from ..spec import LLMSpec
-from .common import ActionDenied, denied_message, name_taken
+from .common import denied_message, name_taken
 
 logger = logging.getLogger(__name__)
 
 
 def llm_create(
     *,
-    actor: AbstractBaseUser | AnonymousUser,
+    actor: AuthUser | AnonymousUser,
     origin: Origin,
-    team: Team,
+    team: Team | None,
     spec: LLMSpec,
     client: VectaraClient | None = None,
 ) -> LLMDefinition:
@@ -37,28 +37,18 @@ def llm_create(
     unless Vectara created the LLM; if the local record can't be saved after Vectara did,
     the upstream LLM is deleted again so the two never disagree.
     """
-    target = Target("llm", "", spec.name)
-    details = {"request": spec.redacted_body()}
-
-    def fail(message: str, *, outcome: Outcome = Outcome.FAILURE, **upstream: object) -> None:
-        record(
-            origin=origin,
-            action=Action.LLM_CREATE,
-            outcome=outcome,
-            team=team,
-            target=target,
-            message=message,
-            details=details,
-            **upstream,  # type: ignore[arg-type]
-        )
-
+    attempt = Attempt(
+        origin,
+        Action.LLM_CREATE,
+        team=team,
+        target=Target("llm", "", spec.name),
+        details={"request": spec.redacted_body()},
+    )
     if not can(actor, Action.LLM_CREATE, team):
-        message = denied_message(Action.LLM_CREATE, team)
-        fail(message, outcome=Outcome.DENIED)
-        raise ActionDenied(message)
+        raise attempt.deny(denied_message(Action.LLM_CREATE, team))
 
     if LLMDefinition.objects.filter(name=spec.name).exists():
-        fail(name_taken(spec.name))
+        attempt.failure(name_taken(spec.name))
         raise ApplicationError(name_taken(spec.name), field_errors={"name": name_taken(spec.name)})
 
     client = client or get_client()
@@ -69,7 +59,7 @@ def llm_create(
         found = _created_after_all(client, spec, exc)
         if found is None:
             message = exc.user_message("create the LLM")
-            fail(message, upstream_status=exc.status, upstream_request_id=exc.request_id)
+            attempt.failure(message, exc=exc)
             field_errors = dict(exc.field_errors) if isinstance(exc, BadRequest) else {}
             if isinstance(exc, Conflict):
                 field_errors = {"name": name_taken(spec.name)}
@@ -100,21 +90,13 @@ def llm_create(
                 enabled=created.enabled,
                 created_by=actor if actor.is_authenticated else None,
             )
-            target = Target("llm", str(llm.pk), llm.name)
-            record(
-                origin=origin,
-                action=Action.LLM_CREATE,
-                outcome=Outcome.SUCCESS,
-                team=team,
-                target=target,
-                upstream_status=recovered_from.status if recovered_from else 201,
-                message=f"Created {llm.name} in Vectara as {llm.vectara_id}."
+            attempt.target = Target("llm", str(llm.pk), llm.name)
+            attempt.success(
+                f"Created {llm.name} in Vectara as {llm.vectara_id}."
                 + (RECOVERED if recovered_from else ""),
-                details={
-                    **details,
-                    "vectara_id": created.id,
-                    **({"recovered_from": type(recovered_from).__name__} if recovered_from else {}),
-                },
+                upstream_status=recovered_from.status if recovered_from else 201,
+                vectara_id=created.id,
+                **({"recovered_from": type(recovered_from).__name__} if recovered_from else {}),
             )
     except DatabaseError as exc:
         # IntegrityError: another worker saved the same name (or id) between our check and
@@ -135,8 +117,7 @@ def llm_create(
                 f" Removing it from Vectara failed too: {created.id} is left there; an org "
                 "admin can adopt it with a sync."
             )
-        details.update(vectara_id=created.id, upstream_undone=undone)
-        fail(message, upstream_status=201)
+        attempt.failure(message, upstream_status=201, vectara_id=created.id, upstream_undone=undone)
         field_errors = {"name": message} if isinstance(exc, IntegrityError) else {}
         raise ApplicationError(message, field_errors=field_errors) from None
     return llm

@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from django.db import transaction
 
-from llmadmin.audit.models import Outcome
-from llmadmin.audit.recorder import Origin, Target, record
+from llmadmin.audit.recorder import Attempt, Origin, Target
 from llmadmin.core.errors import ApplicationError
 from llmadmin.teams.permissions import Action, User, can
 from llmadmin.vectara.client import VectaraClient, get_client
 from llmadmin.vectara.errors import NotFound, VectaraError
 
 from ..models import LLMDefinition
-from .common import ActionDenied, denied_message
+from .common import denied_message
 from .inspect import builtin_refusal, is_builtin
 
 
@@ -29,31 +28,19 @@ def llm_delete(
     other failure leaves the local record. One `llm.delete` event per call; its target keeps
     the name, so the LLM's history still reads well after the row is gone.
     """
-    target = Target("llm", str(llm.pk), llm.name)
     team = llm.team
-
-    def fail(message: str, outcome: Outcome = Outcome.FAILURE, exc: VectaraError | None = None):
-        record(
-            origin=origin,
-            action=Action.LLM_DELETE,
-            outcome=outcome,
-            team=team,
-            target=target,
-            upstream_status=exc.status if exc else None,
-            upstream_request_id=exc.request_id if exc else None,
-            message=message,
-            details={"vectara_id": llm.vectara_id},
-        )
-
+    attempt = Attempt(
+        origin,
+        Action.LLM_DELETE,
+        team=team,
+        target=Target("llm", str(llm.pk), llm.name),
+        details={"vectara_id": llm.vectara_id},
+    )
     # Said first, to everyone: no role could change a built-in LLM.
     if is_builtin(llm):
-        message = builtin_refusal(llm, "deleted")
-        fail(message, Outcome.DENIED)
-        raise ActionDenied(message)
+        raise attempt.deny(builtin_refusal(llm, "deleted"))
     if not can(actor, Action.LLM_DELETE, team):
-        message = denied_message(Action.LLM_DELETE, team)
-        fail(message, Outcome.DENIED)
-        raise ActionDenied(message)
+        raise attempt.deny(denied_message(Action.LLM_DELETE, team))
 
     client = client or get_client()
     status = 204
@@ -68,21 +55,12 @@ def llm_delete(
         )
     except VectaraError as exc:
         message = f"{exc.user_message(f'delete the LLM {llm.name}')} It is still listed here."
-        fail(message, exc=exc)
+        attempt.failure(message, exc=exc)
         raise ApplicationError(message) from None
 
     with transaction.atomic():
         # filter().delete(), not llm.delete(): a second click racing this one finds nothing
         # to delete instead of failing.
         LLMDefinition.objects.filter(pk=llm.pk).delete()
-        record(
-            origin=origin,
-            action=Action.LLM_DELETE,
-            outcome=Outcome.SUCCESS,
-            team=team,
-            target=target,
-            upstream_status=status,
-            message=message,
-            details={"vectara_id": llm.vectara_id},
-        )
+        attempt.success(message, upstream_status=status)
     return message

@@ -7,8 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from llmadmin.audit.models import Outcome
-from llmadmin.audit.recorder import Origin, Target, record
+from llmadmin.audit.recorder import Attempt, Origin, Target
 from llmadmin.teams.permissions import Action
 from llmadmin.vectara.client import VectaraClient, get_client
 from llmadmin.vectara.contract import MASK, SECRET_AUTH_FIELDS
@@ -92,7 +91,9 @@ def llm_inspect(
     the record missing upstream; a later successful read marks it present again.
     """
     client = client or get_client()
-    target = Target("llm", str(llm.pk), llm.name)
+    attempt = Attempt(
+        origin, Action.LLM_VIEW, team=llm.team, target=Target("llm", str(llm.pk), llm.name)
+    )
     try:
         upstream = client.get_llm(llm.vectara_id)
     except VectaraError as exc:
@@ -108,16 +109,7 @@ def llm_inspect(
                 f"{exc.user_message('read the LLM from Vectara')} "
                 "The dashboard's own record is shown below and may be out of date."
             )
-        record(
-            origin=origin,
-            action=Action.LLM_VIEW,
-            outcome=Outcome.FAILURE,
-            team=llm.team,
-            target=target,
-            upstream_status=exc.status,
-            upstream_request_id=exc.request_id,
-            message=message,
-        )
+        attempt.failure(message, exc=exc)
         return UpstreamComparison(missing=isinstance(exc, NotFound), message=message)
     mark_upstream_state(llm, UpstreamState.PRESENT)
     return UpstreamComparison(

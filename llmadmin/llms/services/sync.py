@@ -13,8 +13,7 @@ from typing import Any
 from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 
-from llmadmin.audit.models import Outcome
-from llmadmin.audit.recorder import Origin, Target, record
+from llmadmin.audit.recorder import Attempt, Origin, Target
 from llmadmin.core.errors import ApplicationError
 from llmadmin.teams.models import Team
 from llmadmin.teams.permissions import Action, User, can
@@ -24,7 +23,7 @@ from llmadmin.vectara.errors import InvalidResponse, VectaraError
 from llmadmin.vectara.types import LLM
 
 from ..models import LLMDefinition, Ownership, UpstreamState
-from .common import ActionDenied, denied_message
+from .common import denied_message
 
 PAGE_SIZE = 100  # the contract's maximum: fewest round trips
 ACTION = "sync the LLMs with Vectara"
@@ -193,23 +192,9 @@ def llm_sync(
     records Vectara no longer lists are marked missing, never deleted. One `llm.sync` event
     per call, with the summary in its details. `team` is only where the event is filed.
     """
-    target = Target("llm", "", "all LLMs")
-
-    def fail(message: str, outcome: Outcome = Outcome.FAILURE, **extra: Any) -> None:
-        record(
-            origin=origin,
-            action=Action.LLM_SYNC,
-            outcome=outcome,
-            team=team,
-            target=target,
-            message=message,
-            **extra,
-        )
-
+    attempt = Attempt(origin, Action.LLM_SYNC, team=team, target=Target("llm", "", "all LLMs"))
     if not can(actor, Action.LLM_SYNC, team):
-        message = denied_message(Action.LLM_SYNC, team)
-        fail(message, Outcome.DENIED)
-        raise ActionDenied(message)
+        raise attempt.deny(denied_message(Action.LLM_SYNC, team))
 
     client = client or get_client()
     pages = [0]
@@ -226,28 +211,14 @@ def llm_sync(
             f"{exc.user_message(ACTION)} Nothing was changed in the dashboard; run the sync "
             "again when Vectara answers."
         )
-        fail(
-            message,
-            upstream_status=exc.status,
-            upstream_request_id=exc.request_id,
-            details={"pages_fetched": pages[0]},
-        )
+        attempt.failure(message, exc=exc, pages_fetched=pages[0])
         raise ApplicationError(message) from None
 
     summary = SyncSummary(pages=page_count)
     try:
         with transaction.atomic():
             _reconcile(upstream_llms, summary)
-            record(
-                origin=origin,
-                action=Action.LLM_SYNC,
-                outcome=Outcome.SUCCESS,
-                team=team,
-                target=target,
-                upstream_status=200,
-                message=summary.sentence(),
-                details=summary.as_details(),
-            )
+            attempt.success(summary.sentence(), upstream_status=200, **summary.as_details())
     except (IntegrityError, DatabaseError):
         # Most likely a second sync (or a create) saved the same LLM first.
         message = (
@@ -255,6 +226,6 @@ def llm_sync(
             "meanwhile (perhaps another sync ran at the same time). Nothing was changed; run "
             "it again."
         )
-        fail(message, details={"pages_fetched": page_count})
+        attempt.failure(message, pages_fetched=page_count)
         raise ApplicationError(message) from None
     return summary

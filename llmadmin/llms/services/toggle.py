@@ -5,15 +5,14 @@ from __future__ import annotations
 from django.db import transaction
 from django.db.models import F
 
-from llmadmin.audit.models import Outcome
-from llmadmin.audit.recorder import Origin, Target, record
+from llmadmin.audit.recorder import Attempt, Origin, Target
 from llmadmin.core.errors import ApplicationError
 from llmadmin.teams.permissions import Action, User, can
 from llmadmin.vectara.client import VectaraClient, get_client
 from llmadmin.vectara.errors import NotFound, VectaraError
 
 from ..models import LLMDefinition, UpstreamState
-from .common import ActionDenied, denied_message
+from .common import denied_message
 from .inspect import builtin_refusal, is_builtin, mark_upstream_state
 
 
@@ -30,32 +29,19 @@ def llm_set_enabled(
     One `llm.enable` or `llm.disable` event per call. If Vectara refuses or fails, the local
     record is left as it was; a 404 also marks the record missing upstream.
     """
-    action = "llm.enable" if enabled else "llm.disable"
     verb = "enable" if enabled else "disable"
-    target = Target("llm", str(llm.pk), llm.name)
-
-    def fail(message: str, outcome: Outcome = Outcome.FAILURE, exc: VectaraError | None = None):
-        record(
-            origin=origin,
-            action=action,
-            outcome=outcome,
-            team=llm.team,
-            target=target,
-            upstream_status=exc.status if exc else None,
-            upstream_request_id=exc.request_id if exc else None,
-            message=message,
-            details={"enabled": enabled},
-        )
-
+    attempt = Attempt(
+        origin,
+        "llm.enable" if enabled else "llm.disable",
+        team=llm.team,
+        target=Target("llm", str(llm.pk), llm.name),
+        details={"enabled": enabled},
+    )
     # Said first, to everyone: no role could change a built-in LLM.
     if is_builtin(llm):
-        message = builtin_refusal(llm, "enabled or disabled")
-        fail(message, Outcome.DENIED)
-        raise ActionDenied(message)
+        raise attempt.deny(builtin_refusal(llm, "enabled or disabled"))
     if not can(actor, Action.LLM_TOGGLE, llm.team):
-        message = denied_message(Action.LLM_TOGGLE, llm.team)
-        fail(message, Outcome.DENIED)
-        raise ActionDenied(message)
+        raise attempt.deny(denied_message(Action.LLM_TOGGLE, llm.team))
 
     client = client or get_client()
     try:
@@ -69,7 +55,7 @@ def llm_set_enabled(
             )
         else:
             message = exc.user_message(f"{verb} the LLM {llm.name}")
-        fail(message, exc=exc)
+        attempt.failure(message, exc=exc)
         raise ApplicationError(message) from None
 
     with transaction.atomic():
@@ -80,15 +66,8 @@ def llm_set_enabled(
             version=F("version") + 1,
         )
         state = "enabled" if updated.enabled else "disabled"
-        record(
-            origin=origin,
-            action=action,
-            outcome=Outcome.SUCCESS,
-            team=llm.team,
-            target=target,
-            upstream_status=200,
-            message=f"{llm.name} is now {state} in Vectara.",
-            details={"enabled": updated.enabled},
+        attempt.success(
+            f"{llm.name} is now {state} in Vectara.", upstream_status=200, enabled=updated.enabled
         )
     llm.refresh_from_db()
     return llm

@@ -5,20 +5,18 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import DatabaseError, transaction
 
-from llmadmin.audit.models import Outcome
-from llmadmin.audit.recorder import Origin, Target, record
+from llmadmin.audit.recorder import Attempt, Origin, Target
 from llmadmin.core.errors import ApplicationError
-from llmadmin.teams.permissions import Action, can
+from llmadmin.teams.permissions import Action, User, can
 from llmadmin.vectara.client import VectaraClient, get_client
 from llmadmin.vectara.errors import BadRequest, VectaraError
 from llmadmin.vectara.types import LLM
 
 from ..models import LLMDefinition, Ownership
 from ..spec import REDACTED, LLMChanges, auth_fingerprint, public_auth
-from .common import ActionDenied, denied_message
+from .common import denied_message
 
 logger = logging.getLogger(__name__)
 
@@ -42,7 +40,7 @@ class StaleEdit(ApplicationError):
 
 def llm_update(
     *,
-    actor: AbstractBaseUser | AnonymousUser,
+    actor: User,
     origin: Origin,
     llm: LLMDefinition,
     changes: LLMChanges,
@@ -57,34 +55,24 @@ def llm_update(
     nothing and records nothing. Otherwise exactly one `llm.edit` audit event is written,
     with the changed fields before and after (secrets as "[redacted]").
     """
-    target = Target("llm", str(llm.pk), llm.name)
-    details = {"before": _before(llm, changes), "after": changes.audit_after()}
-
-    def fail(message: str, *, outcome: Outcome = Outcome.FAILURE, **upstream: Any) -> None:
-        record(
-            origin=origin,
-            action=Action.LLM_EDIT,
-            outcome=outcome,
-            team=llm.team,
-            target=target,
-            message=message,
-            details=details,
-            **upstream,
-        )
-
+    after = changes.audit_after()
+    attempt = Attempt(
+        origin,
+        Action.LLM_EDIT,
+        team=llm.team,
+        target=Target("llm", str(llm.pk), llm.name),
+        details={"before": _before(llm, changes), "after": after},
+    )
     if not can(actor, Action.LLM_EDIT, llm.team):
-        message = denied_message(Action.LLM_EDIT, llm.team)
-        fail(message, outcome=Outcome.DENIED)
-        raise ActionDenied(message)
+        raise attempt.deny(denied_message(Action.LLM_EDIT, llm.team))
     if llm.ownership == Ownership.PLATFORM:
-        fail(PLATFORM, outcome=Outcome.DENIED)
-        raise ActionDenied(PLATFORM)
+        raise attempt.deny(PLATFORM)
     if not changes:
         return llm
 
     client = client or get_client()
     body = changes.patch_body()
-    changed = ", ".join(sorted(details["after"]))
+    changed = ", ".join(sorted(after))
     try:
         # The row stays locked while Vectara answers: a second editor waits here and then
         # finds the version moved on, instead of both PATCHes reaching Vectara.
@@ -96,23 +84,15 @@ def llm_update(
                 raise StaleEdit(STALE)
             answer = client.update_llm(locked.vectara_id, body)
             _apply(locked, answer, changes)
-            record(
-                origin=origin,
-                action=Action.LLM_EDIT,
-                outcome=Outcome.SUCCESS,
-                team=locked.team,
-                target=target,
-                upstream_status=200,
-                message=f"Updated {locked.name} in Vectara: {changed}.",
-                details=details,
-            )
+            attempt.team = locked.team  # filed under the team that owns it now
+            attempt.success(f"Updated {locked.name} in Vectara: {changed}.", upstream_status=200)
     except VectaraError as exc:
         message = exc.user_message(ACTION)
-        fail(message, upstream_status=exc.status, upstream_request_id=exc.request_id)
+        attempt.failure(message, exc=exc)
         field_errors = dict(exc.field_errors) if isinstance(exc, BadRequest) else {}
         raise ApplicationError(message, field_errors=field_errors) from None
     except ApplicationError as exc:
-        fail(exc.message)
+        attempt.failure(exc.message)
         raise
     except DatabaseError:
         logger.exception("Vectara updated %s but the local record was not saved", llm.vectara_id)
@@ -121,7 +101,7 @@ def llm_update(
             "Reload the LLM before editing it again; if it keeps failing, ask an operator to "
             "check the database."
         )
-        fail(message, upstream_status=200)
+        attempt.failure(message, upstream_status=200)
         raise ApplicationError(message) from None
     llm.refresh_from_db()
     return llm

@@ -59,7 +59,9 @@ def _split(uri: str, allow_http: bool) -> tuple[str, str, str]:
         raise reject("http")
     if not after.startswith("//"):
         raise reject("slashes", scheme=scheme)
-    authority, rest = re.fullmatch(r"([^/?#]*)(.*)", after[2:], re.DOTALL).groups()
+    split = re.fullmatch(r"([^/?#]*)(.*)", after[2:], re.DOTALL)
+    assert split is not None  # both groups match anything, so any string matches
+    authority, rest = split.groups()
     if "@" in authority:  # also the https://api.openai.com@169.254.169.254/ trick
         raise reject("userinfo")
     if "#" in rest:

@@ -66,7 +66,7 @@ def parse_host(raw: str, bracketed: bool) -> tuple[str, IP | None]:
         raise reject("percent", raw=raw)
     if bracketed:
         try:
-            ip = ipaddress.IPv6Address(raw)
+            ip: IP | None = ipaddress.IPv6Address(raw)
         except ValueError:
             raise reject("ipv6", raw=raw) from None
         return str(ip), ip

@@ -3,7 +3,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
@@ -11,9 +11,10 @@ from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
 from llmadmin.audit.recorder import Origin
+from llmadmin.core.http import AppRequest
 from llmadmin.teams.decorators import deny, team_action_required
 from llmadmin.teams.models import Team
-from llmadmin.teams.permissions import Action, can, needs_sentence
+from llmadmin.teams.permissions import Action, User, can, needs_sentence
 from llmadmin.teams.selectors import can_for_request
 
 from .. import selectors, services
@@ -24,9 +25,9 @@ LIST_TEMPLATE = "llms/llm_list.html"
 DETAIL_TEMPLATE = "llms/llm_detail.html"
 
 
-def wants_fragment(request: HttpRequest) -> bool:
+def wants_fragment(request: AppRequest) -> bool:
     # htmx asks for the whole page when it restores history it no longer has in its cache.
-    htmx = request.htmx  # type: ignore[attr-defined]
+    htmx = request.htmx
     return bool(htmx) and not htmx.history_restore_request
 
 
@@ -44,21 +45,19 @@ def with_row_text(llms: Iterable[LLMDefinition]) -> list[LLMDefinition]:
     return rows
 
 
-def llm_flags(user: object, llm: LLMDefinition) -> dict[str, bool]:
+def llm_flags(user: User, llm: LLMDefinition) -> dict[str, bool]:
     """What the buttons for one LLM may offer, from the one permission policy."""
     builtin = llm.ownership == Ownership.PLATFORM
     return {
         "builtin": builtin,
-        "can_toggle": not builtin and can(user, Action.LLM_TOGGLE, llm.team),  # type: ignore[arg-type]
-        "can_delete": not builtin and can(user, Action.LLM_DELETE, llm.team),  # type: ignore[arg-type]
-        "can_edit": not builtin and can(user, Action.LLM_EDIT, llm.team),  # type: ignore[arg-type]
-        "can_assign": (
-            not builtin and llm.team_id is None and can(user, Action.LLM_ASSIGN, None)  # type: ignore[arg-type]
-        ),
+        "can_toggle": not builtin and can(user, Action.LLM_TOGGLE, llm.team),
+        "can_delete": not builtin and can(user, Action.LLM_DELETE, llm.team),
+        "can_edit": not builtin and can(user, Action.LLM_EDIT, llm.team),
+        "can_assign": not builtin and llm.team_id is None and can(user, Action.LLM_ASSIGN, None),
     }
 
 
-def llm_for_action(request: HttpRequest, pk: int, action: Action) -> LLMDefinition:
+def llm_for_action(request: AppRequest, pk: int, action: Action) -> LLMDefinition:
     """The LLM named in the URL if the person may do `action` to it: 404 if they can't see
     it (an id must not tell whether it exists), 403 with a recorded refusal otherwise."""
     llm = get_object_or_404(selectors.llm_visible(user=request.user).select_related("team"), pk=pk)
@@ -75,9 +74,9 @@ def llm_for_action(request: HttpRequest, pk: int, action: Action) -> LLMDefiniti
 @require_GET
 @vary_on_headers("HX-Request")
 @team_action_required(Action.LLM_VIEW)
-def llm_list(request: HttpRequest) -> HttpResponse:
+def llm_list(request: AppRequest) -> HttpResponse:
     """The team's LLMs; an htmx search, sort or page request gets only the results part."""
-    team: Team | None = request.team  # type: ignore[attr-defined]
+    team: Team | None = request.team
     user = request.user
     is_org_admin = bool(user.is_authenticated and user.is_superuser)
     listing = selectors.llm_list(
@@ -105,7 +104,7 @@ def llm_list(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @login_required
-def llm_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def llm_detail(request: AppRequest, pk: int) -> HttpResponse:
     """The local record beside what Vectara holds now, field by field."""
     # 404, not 403, for another team's LLM: an id must not tell whether it exists.
     llm = get_object_or_404(

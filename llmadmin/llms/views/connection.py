@@ -4,7 +4,7 @@ replaces #connection-result in place (or, without JavaScript, fills a page of it
 from __future__ import annotations
 
 from django.core.exceptions import NON_FIELD_ERRORS
-from django.http import HttpRequest, HttpResponse, QueryDict
+from django.http import HttpResponse, QueryDict
 from django.shortcuts import render
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
@@ -12,6 +12,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from llmadmin.audit.recorder import Origin
 from llmadmin.core.errors import ApplicationError, parse_id
+from llmadmin.core.http import AppRequest
 from llmadmin.teams.decorators import team_action_required
 from llmadmin.teams.permissions import Action
 from llmadmin.vectara.contract import SECRET_AUTH_FIELDS
@@ -33,7 +34,7 @@ NOT_NEEDED = frozenset({"name", "description"})
 @vary_on_headers("HX-Request")
 # The service checks the LLM's own team (or the current one for a new LLM) again.
 @team_action_required(Action.LLM_TEST, in_any_team=True)
-def llm_test_connection(request: HttpRequest) -> HttpResponse:
+def llm_test_connection(request: AppRequest) -> HttpResponse:
     llm = _llm_being_edited(request)
     form = LLMCreateForm(_with_stored_values(request.POST, llm), files=request.FILES)
     context: dict[str, object] = {"llm": llm, "connection_fixes": _fixes(form, NOT_NEEDED)}
@@ -49,7 +50,7 @@ def llm_test_connection(request: HttpRequest) -> HttpResponse:
                 actor=request.user,
                 origin=Origin.from_request(request),
                 # An edited LLM's own team decides, as it does for saving the edit.
-                team=(llm.team if llm and llm.team else request.team),  # type: ignore[attr-defined]
+                team=(llm.team if llm and llm.team else request.team),
                 spec=spec,
                 uri_check=form.uri_check,  # type: ignore[arg-type]
                 llm=llm,
@@ -57,7 +58,7 @@ def llm_test_connection(request: HttpRequest) -> HttpResponse:
         except ApplicationError as exc:
             context["connection_fixes"] = [exc.message]
     template = RESULT_TEMPLATE
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         template += "#connection-result"
     return render(request, template, context)
 
@@ -73,7 +74,7 @@ def _spec(form: LLMCreateForm) -> LLMSpec | None:
         return None
 
 
-def _llm_being_edited(request: HttpRequest) -> LLMDefinition | None:
+def _llm_being_edited(request: AppRequest) -> LLMDefinition | None:
     pk = request.POST.get("llm", "")
     if (llm_id := parse_id(pk)) is None:
         return None
@@ -111,5 +112,5 @@ def _fixes(form: LLMCreateForm, ignore: frozenset[str]) -> list[str]:
             continue
         label = form.fields[field].label if field in form.fields else None
         for error in errors:
-            fixes.append(f"{label}: {error}" if label and field != NON_FIELD_ERRORS else error)
+            fixes.append(f"{label}: {error}" if label and field != NON_FIELD_ERRORS else str(error))
     return list(dict.fromkeys(fixes))  # a header and its value both blank: say it once

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -11,6 +11,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from llmadmin.audit.recorder import Origin
 from llmadmin.core.errors import ApplicationError, parse_id
+from llmadmin.core.http import AppRequest
 from llmadmin.teams.decorators import team_action_required
 from llmadmin.teams.permissions import Action
 
@@ -21,18 +22,18 @@ from ..uri_policy import UriRejected, check_uri
 FORM_TEMPLATE = "llms/llm_form.html"
 
 
-def fragment(request: HttpRequest, page: str, name: str) -> str:
+def fragment(request: AppRequest, page: str, name: str) -> str:
     """The whole page for a plain request; only the named partial for an htmx one."""
-    return f"{page}#{name}" if request.htmx else page  # type: ignore[attr-defined]
+    return f"{page}#{name}" if request.htmx else page
 
 
-def form_step(request: HttpRequest, form: LLMFormBase, page: str) -> HttpResponse:
+def form_step(request: AppRequest, form: LLMFormBase, page: str) -> HttpResponse:
     """Add or remove a header row, or (without JavaScript) show the fields of the chosen
     type and auth: re-show what was typed, without judging a form that isn't finished."""
     step = request.POST.get("_action", "")
     context = {"form": form, **getattr(form, "extra_context", {})}
     # The rows are a partial of the create page that the edit page includes.
-    rows = fragment(request, FORM_TEMPLATE, "extra-headers") if request.htmx else page  # type: ignore[attr-defined]
+    rows = fragment(request, FORM_TEMPLATE, "extra-headers") if request.htmx else page
     if step == "add_header":
         form.add_header_row()
         return render(request, rows, context)
@@ -47,7 +48,7 @@ def form_step(request: HttpRequest, form: LLMFormBase, page: str) -> HttpRespons
 @require_http_methods(["GET", "POST"])
 @vary_on_headers("HX-Request")
 @team_action_required(Action.LLM_CREATE)
-def llm_create(request: HttpRequest) -> HttpResponse:
+def llm_create(request: AppRequest) -> HttpResponse:
     if request.method == "GET":
         return render(request, FORM_TEMPLATE, {"form": LLMCreateForm()})
 
@@ -61,7 +62,7 @@ def llm_create(request: HttpRequest) -> HttpResponse:
             llm = services.llm_create(
                 actor=request.user,
                 origin=Origin.from_request(request),
-                team=request.team,  # type: ignore[attr-defined]
+                team=request.team,
                 spec=form.to_spec(),
             )
         except ApplicationError as exc:
@@ -70,13 +71,13 @@ def llm_create(request: HttpRequest) -> HttpResponse:
                 form.add_error(None, exc.message)
         else:
             messages.success(request, f"{llm.name} is registered with Vectara.")
-            if request.htmx:  # type: ignore[attr-defined]
+            if request.htmx:
                 return HttpResponseClientRedirect(llm.get_absolute_url())
             return redirect(llm)
     return render(request, fragment(request, FORM_TEMPLATE, "llm-form"), {"form": form})
 
 
-def _swap_form(request: HttpRequest) -> LLMCreateForm:
+def _swap_form(request: AppRequest) -> LLMCreateForm:
     # Only the type, auth type and header rows come along (hx-params): never a secret.
     initial = {k: request.GET.get(k, "") for k in ("type", "auth_type")}
     return LLMCreateForm(initial=initial, header_data=request.GET)
@@ -84,19 +85,19 @@ def _swap_form(request: HttpRequest) -> LLMCreateForm:
 
 @require_GET
 @team_action_required(Action.LLM_CREATE)
-def llm_type_fields(request: HttpRequest) -> HttpResponse:
+def llm_type_fields(request: AppRequest) -> HttpResponse:
     return render(request, f"{FORM_TEMPLATE}#type-fields", {"form": _swap_form(request)})
 
 
 @require_GET
 @team_action_required(Action.LLM_CREATE)
-def llm_auth_fields(request: HttpRequest) -> HttpResponse:
+def llm_auth_fields(request: AppRequest) -> HttpResponse:
     return render(request, f"{FORM_TEMPLATE}#auth-fields", {"form": _swap_form(request)})
 
 
 @require_POST
 @team_action_required(Action.LLM_EDIT, in_any_team=True)
-def llm_check_uri(request: HttpRequest) -> HttpResponse:
+def llm_check_uri(request: AppRequest) -> HttpResponse:
     # POST, not GET: a URI may carry a key in its query string, and GET URLs end up in logs.
     uri = request.POST.get("uri", "").strip()
     context: dict[str, object] = {}
@@ -110,7 +111,7 @@ def llm_check_uri(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @team_action_required(Action.LLM_EDIT, in_any_team=True)
-def llm_check_json(request: HttpRequest) -> HttpResponse:
+def llm_check_json(request: AppRequest) -> HttpResponse:
     """The test parameters, judged as the person leaves the textarea."""
     raw = request.POST.get("test_model_parameters", "")
     context: dict[str, object] = {}

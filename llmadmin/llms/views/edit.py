@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET, require_http_methods
@@ -13,6 +13,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from llmadmin.audit.recorder import Origin, Target
 from llmadmin.core.errors import ApplicationError
+from llmadmin.core.http import AppRequest
 from llmadmin.teams.decorators import deny
 from llmadmin.teams.permissions import Action, can, needs_sentence
 
@@ -25,7 +26,7 @@ from .create import FORM_TEMPLATE, form_step, fragment
 EDIT_TEMPLATE = "llms/llm_edit.html"
 
 
-def _editable(request: HttpRequest, pk: int) -> LLMDefinition:
+def _editable(request: AppRequest, pk: int) -> LLMDefinition:
     # 404, not 403, for an LLM the person can't see: an id must not tell whether it exists.
     llm = get_object_or_404(selectors.llm_visible(user=request.user), pk=pk)
     if not can(request.user, Action.LLM_EDIT, llm.team):
@@ -39,7 +40,7 @@ def _editable(request: HttpRequest, pk: int) -> LLMDefinition:
 @require_http_methods(["GET", "POST"])
 @vary_on_headers("HX-Request")
 @login_required
-def llm_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def llm_edit(request: AppRequest, pk: int) -> HttpResponse:
     llm = _editable(request, pk)
     if llm.ownership == Ownership.PLATFORM:
         return render(request, EDIT_TEMPLATE, {"llm": llm, "read_only_reason": PLATFORM})
@@ -76,13 +77,13 @@ def llm_edit(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, fragment(request, EDIT_TEMPLATE, "edit-form"), context)
 
 
-def _to_detail(request: HttpRequest, llm: LLMDefinition) -> HttpResponse:
-    if request.htmx:  # type: ignore[attr-defined]
+def _to_detail(request: AppRequest, llm: LLMDefinition) -> HttpResponse:
+    if request.htmx:
         return HttpResponseClientRedirect(llm.get_absolute_url())
     return redirect(llm)
 
 
-def _swap_form(request: HttpRequest, llm: LLMDefinition) -> LLMEditForm:
+def _swap_form(request: AppRequest, llm: LLMDefinition) -> LLMEditForm:
     # Only the type, auth type and header rows come along (hx-params): never a secret.
     initial = {k: request.GET[k] for k in ("type", "auth_type") if k in request.GET}
     return LLMEditForm(llm=llm, initial=initial, header_data=request.GET)
@@ -90,7 +91,7 @@ def _swap_form(request: HttpRequest, llm: LLMDefinition) -> LLMEditForm:
 
 @require_GET
 @login_required
-def llm_edit_type_fields(request: HttpRequest, pk: int) -> HttpResponse:
+def llm_edit_type_fields(request: AppRequest, pk: int) -> HttpResponse:
     llm = _editable(request, pk)
     context = {"llm": llm, "form": _swap_form(request, llm)}
     return render(request, f"{FORM_TEMPLATE}#type-fields", context)
@@ -98,7 +99,7 @@ def llm_edit_type_fields(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @login_required
-def llm_edit_auth_fields(request: HttpRequest, pk: int) -> HttpResponse:
+def llm_edit_auth_fields(request: AppRequest, pk: int) -> HttpResponse:
     llm = _editable(request, pk)
     context = {"llm": llm, "form": _swap_form(request, llm)}
     return render(request, f"{FORM_TEMPLATE}#auth-fields", context)

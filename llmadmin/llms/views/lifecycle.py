@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST
@@ -13,6 +13,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from llmadmin.audit.recorder import Origin
 from llmadmin.core.errors import ApplicationError, parse_id
+from llmadmin.core.http import AppRequest
 from llmadmin.teams.models import Team
 from llmadmin.teams.permissions import Action
 
@@ -26,7 +27,7 @@ _TOGGLE_TARGETS = {"llm-status": f"{DETAIL_TEMPLATE}#status"}
 @require_POST
 @vary_on_headers("HX-Request")
 @login_required
-def llm_toggle(request: HttpRequest, pk: int) -> HttpResponse:
+def llm_toggle(request: AppRequest, pk: int) -> HttpResponse:
     """One click: the list row (or the detail page's status) comes back swapped in place.
     Without JavaScript the form posts here and the person is sent back with a message."""
     llm = llm_for_action(request, pk, Action.LLM_TOGGLE)
@@ -41,7 +42,7 @@ def llm_toggle(request: HttpRequest, pk: int) -> HttpResponse:
         ok, feedback = False, exc.message
         llm.refresh_from_db()
 
-    htmx = request.htmx  # type: ignore[attr-defined]
+    htmx = request.htmx
     if htmx:
         # A failure is still a 200: htmx 2 does not swap 4xx/5xx answers by default.
         template = _TOGGLE_TARGETS.get(htmx.target or "", f"{LIST_TEMPLATE}#llm-row")
@@ -57,7 +58,7 @@ def llm_toggle(request: HttpRequest, pk: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @vary_on_headers("HX-Request")
 @login_required
-def llm_delete(request: HttpRequest, pk: int) -> HttpResponse:
+def llm_delete(request: AppRequest, pk: int) -> HttpResponse:
     """GET asks "Delete <name>?" and says what it means; POST deletes."""
     llm = llm_for_action(request, pk, Action.LLM_DELETE)
     context = {"llm": llm, **llm_flags(request.user, llm)}
@@ -71,14 +72,14 @@ def llm_delete(request: HttpRequest, pk: int) -> HttpResponse:
         context["error"] = exc.message
         return render(request, "llms/llm_confirm_delete.html", context)
     messages.success(request, message)
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         return HttpResponseClientRedirect(reverse("llms:list"))
     return redirect("llms:list")
 
 
 @require_POST
 @login_required
-def llm_assign(request: HttpRequest, pk: int) -> HttpResponse:
+def llm_assign(request: AppRequest, pk: int) -> HttpResponse:
     """An org admin gives an unowned LLM to a team (a plain form on the detail page)."""
     llm = llm_for_action(request, pk, Action.LLM_ASSIGN)
     team_id = request.POST.get("team", "")

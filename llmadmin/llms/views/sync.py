@@ -13,13 +13,14 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.cache import cache
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
 from llmadmin.audit.recorder import Origin
 from llmadmin.core.errors import ApplicationError
+from llmadmin.core.http import AppRequest
 from llmadmin.teams.decorators import team_action_required
 from llmadmin.teams.permissions import Action
 
@@ -30,7 +31,7 @@ PROGRESS_TTL = 60 * 60
 POLL_LIMIT = 1200  # polls of 0.5 s: a page left open stops asking after ten minutes
 
 
-def _key(request: HttpRequest, sync_id: uuid.UUID) -> str:
+def _key(request: AppRequest, sync_id: uuid.UUID) -> str:
     # Per person: a sync id seen in someone else's page tells them nothing.
     return f"llms:sync:{request.user.pk}:{sync_id.hex}"
 
@@ -45,7 +46,7 @@ def _parse(value: str) -> uuid.UUID:
 @require_http_methods(["GET", "POST"])
 @vary_on_headers("HX-Request")
 @team_action_required(Action.LLM_SYNC)
-def llm_sync(request: HttpRequest) -> HttpResponse:
+def llm_sync(request: AppRequest) -> HttpResponse:
     if request.method == "GET":
         return render(
             request, TEMPLATE, {"sync_id": uuid.uuid4(), "last": selectors.llm_last_sync()}
@@ -63,7 +64,7 @@ def llm_sync(request: HttpRequest) -> HttpResponse:
         summary = services.llm_sync(
             actor=request.user,
             origin=Origin.from_request(request),
-            team=request.team,  # type: ignore[attr-defined]
+            team=request.team,
             on_page=on_page,
         )
         text = summary.sentence()
@@ -71,7 +72,7 @@ def llm_sync(request: HttpRequest) -> HttpResponse:
         ok, text = False, exc.message
     cache.set(key, {"state": "done" if ok else "failed", "text": text}, PROGRESS_TTL)
 
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         context = {"ok": ok, "text": text, "sync_id": uuid.uuid4()}
         return render(request, f"{TEMPLATE}#result", context)
     (messages.success if ok else messages.error)(request, text)
@@ -80,7 +81,7 @@ def llm_sync(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 @team_action_required(Action.LLM_SYNC)
-def llm_sync_progress(request: HttpRequest) -> HttpResponse:
+def llm_sync_progress(request: AppRequest) -> HttpResponse:
     """How far the sync with this id has come; keeps polling itself until it ends."""
     sync_id = _parse(request.GET.get("sync_id", ""))
     state: dict[str, Any] = cache.get(_key(request, sync_id)) or {"state": "starting"}

@@ -125,9 +125,11 @@ def list_llms(call: Call) -> Reply:
         errors["filter"] = "This is not a valid regular expression."
     offset = 0
     if "page_key" in call.query:
-        offset = _decode_page_key(call.query["page_key"], pattern)
-        if offset is None:
+        decoded = _decode_page_key(call.query["page_key"], pattern)
+        if decoded is None:
             errors["page_key"] = "This page_key is invalid or belongs to another filter."
+        else:
+            offset = decoded
     if errors:
         raise Abort(bad_request(errors))
     matches = [
@@ -235,7 +237,9 @@ class EmulatorServer(ThreadingHTTPServer):
     def server_bind(self) -> None:
         # HTTPServer.server_bind resolves the host's FQDN, a DNS lookup that can stall startup.
         socketserver.TCPServer.server_bind(self)
-        self.server_name, self.server_port = self.server_address[:2]
+        host, port = self.server_address[:2]
+        assert isinstance(host, str)  # an AF_INET(6) socket's address, never a Unix path
+        self.server_name, self.server_port = host, port
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         # The default prints a traceback whose exception text could hold request data.

@@ -22,7 +22,7 @@ from typing import Any
 from .rules import LLM_TYPES, infer_capabilities
 
 Record = dict[str, Any]
-Guard = Callable[[Record | None], None]  # raises to refuse; gets a copy of the record (or None)
+Guard = Callable[[Record | None], object]  # raises to refuse; gets a copy of the record (or None)
 
 _FIRST_ID = 1_000_001
 
@@ -225,7 +225,7 @@ class EmulatorStore:
             raise EmulatorStoreError(
                 f"{self.path} is not a readable emulator store: {exc}"
             ) from None
-        llms = data.get("llms") if isinstance(data, dict) else None
+        llms: Any = data.get("llms") if isinstance(data, dict) else None  # checked just below
         well_formed = isinstance(llms, list) and all(
             isinstance(llm, dict)
             and isinstance(llm.get("id"), str)

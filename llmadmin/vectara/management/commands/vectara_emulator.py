@@ -89,6 +89,7 @@ class Command(BaseCommand):
             ) from None
 
         bound_host, port = server.server_address[:2]
+        assert isinstance(bound_host, str)  # an AF_INET(6) socket's address, never a Unix path
         shown_host = f"[{bound_host}]" if ":" in bound_host else bound_host
         self.stdout.write(
             f"Vectara emulator listening on http://{shown_host}:{port} (store: {store})"

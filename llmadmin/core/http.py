@@ -1,0 +1,24 @@
+"""The request our views see: Django's, plus what our middleware and decorators add."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.http import HttpRequest
+
+if TYPE_CHECKING:
+    from django_htmx.middleware import HtmxDetails
+
+    from llmadmin.teams.models import Team
+
+
+class AppRequest(HttpRequest):
+    """For annotations only: no request is ever an instance of it.
+
+    `htmx` comes from django-htmx's middleware, `request_id` from `RequestIdMiddleware`
+    and `team` from `team_action_required` (views without that decorator have no `team`).
+    """
+
+    htmx: HtmxDetails
+    team: Team | None
+    request_id: str
