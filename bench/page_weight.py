@@ -3,31 +3,17 @@ decoded bytes (bodies after gzip/brotli) and the number of requests, in headless
 
 from __future__ import annotations
 
-import os
-import shutil
 from urllib.parse import urlsplit
 
 import requests
+
+from tests.conftest import CHROMIUM_FLAGS, chromium_path
 
 from .support import Result
 
 BUDGET_BYTES = 100 * 1024
 BUDGET_REQUESTS = 8
 PAGES = {"/llms/new/": "editor", "/llms/": "editor", "/audit/": "auditor"}
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
-
-def chromium() -> str | None:
-    return os.environ.get("LLMADMIN_CHROMIUM") or shutil.which("chromium")
 
 
 def _short(url: str) -> str:
@@ -41,7 +27,7 @@ def measure(*, base_url: str, sessions: dict[str, requests.Session]) -> list[Res
     out = []
     host = urlsplit(base_url).hostname
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=chromium(), args=FLAGS)
+        browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_FLAGS)
         try:
             for path, username in PAGES.items():
                 context = browser.new_context()  # a new profile: nothing cached
