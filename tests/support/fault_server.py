@@ -227,11 +227,12 @@ class FaultServer:
 
 
 @contextlib.contextmanager
-def fault_server(behaviour: Fault) -> Iterator[FaultServer]:
-    """Serves `behaviour` on a free port of 127.0.0.1 until the block ends."""
-    listener = socket.create_server(("127.0.0.1", 0))
+def serving(
+    listener: socket.socket, handle: Callable[[socket.socket, threading.Event], None], name: str
+) -> Iterator[threading.Event]:
+    """Accepts on `listener` and hands each connection to `handle` in a thread of its own,
+    until the block ends; then stops every handler (they watch the event it yields)."""
     listener.settimeout(_POLL)
-    server = FaultServer(behaviour, base_url=f"http://127.0.0.1:{listener.getsockname()[1]}")
     stop = threading.Event()
     handlers: list[threading.Thread] = []
 
@@ -243,20 +244,29 @@ def fault_server(behaviour: Fault) -> Iterator[FaultServer]:
                 continue
             except OSError:
                 return
-            thread = threading.Thread(target=server._handle, args=(conn, stop), daemon=True)
+            thread = threading.Thread(target=handle, args=(conn, stop), daemon=True)
             handlers.append(thread)
             thread.start()
 
-    acceptor = threading.Thread(target=accept_loop, name="fault-server", daemon=True)
+    acceptor = threading.Thread(target=accept_loop, name=name, daemon=True)
     acceptor.start()
     try:
-        yield server
+        yield stop
     finally:
         stop.set()
         acceptor.join(timeout=2)
         listener.close()
         for thread in handlers:
             thread.join(timeout=2)
+
+
+@contextlib.contextmanager
+def fault_server(behaviour: Fault) -> Iterator[FaultServer]:
+    """Serves `behaviour` on a free port of 127.0.0.1 until the block ends."""
+    listener = socket.create_server(("127.0.0.1", 0))
+    server = FaultServer(behaviour, base_url=f"http://127.0.0.1:{listener.getsockname()[1]}")
+    with serving(listener, server._handle, "fault-server"):
+        yield server
 
 
 def refused_url() -> str:

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import pytest
 
-from .fault_server import _POLL, Fault, FaultServer
+from .fault_server import Fault, FaultServer, serving
 
 
 @dataclass(frozen=True)
@@ -64,14 +64,11 @@ def tls_fault_server(behaviour: Fault, certificate: Certificate) -> Iterator[Tls
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(certificate.cert, certificate.key)
     listener = socket.create_server(("127.0.0.1", 0))
-    listener.settimeout(_POLL)
     port = listener.getsockname()[1]
     server = TlsFaultServer(behaviour, base_url=f"https://127.0.0.1:{port}")
     context.sni_callback = lambda sock, name, ctx: server.sni.append(name)
-    stop = threading.Event()
-    handlers: list[threading.Thread] = []
 
-    def handle(conn: socket.socket) -> None:
+    def handle(conn: socket.socket, stop: threading.Event) -> None:
         conn.settimeout(3)
         try:
             tls = context.wrap_socket(conn, server_side=True)
@@ -81,25 +78,5 @@ def tls_fault_server(behaviour: Fault, certificate: Certificate) -> Iterator[Tls
             return
         server._handle(tls, stop)
 
-    def accept_loop() -> None:
-        while not stop.is_set():
-            try:
-                conn, _ = listener.accept()
-            except TimeoutError:
-                continue
-            except OSError:
-                return
-            thread = threading.Thread(target=handle, args=(conn,), daemon=True)
-            handlers.append(thread)
-            thread.start()
-
-    acceptor = threading.Thread(target=accept_loop, name="tls-fault-server", daemon=True)
-    acceptor.start()
-    try:
+    with serving(listener, handle, "tls-fault-server"):
         yield server
-    finally:
-        stop.set()
-        acceptor.join(timeout=2)
-        listener.close()
-        for thread in handlers:
-            thread.join(timeout=2)
