@@ -11,7 +11,7 @@ from pathlib import Path
 
 import requests
 
-from tests.support.gunicorn import ROOT, environment, free_port, serve
+from tests.support.gunicorn import ROOT, environment, free_port, run, serve
 
 
 def test_make_serve_migrates_collects_and_serves_with_debug_off(tmp_path: Path) -> None:
@@ -66,20 +66,8 @@ def _one_line(result: subprocess.CompletedProcess[str], expected: str) -> None:
 
 def test_gunicorn_refuses_a_weak_secret_key_in_one_line() -> None:
     env = environment(SECRET_KEY="too-short", PORT=str(free_port()))
-    result = subprocess.run(  # noqa: S603 - the command is the test's own
-        [
-            str(Path(sys.executable).parent / "gunicorn"),
-            "--config",
-            "gunicorn.conf.py",
-            "llmadmin.wsgi",
-        ],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    gunicorn = str(Path(sys.executable).parent / "gunicorn")
+    result = run([gunicorn, "--config", "gunicorn.conf.py", "llmadmin.wsgi"], env=env)
     _one_line(result, "SECRET_KEY must be set")
 
 
@@ -89,28 +77,12 @@ def test_make_serve_stops_on_an_unreachable_database_in_one_line(tmp_path: Path)
         LLMADMIN_DB_WAIT_SECONDS="0",
         PORT=str(free_port()),
     )
-    result = subprocess.run(  # noqa: S603 - the command is the test's own
-        [str(ROOT / "bin" / "serve")],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = run([str(ROOT / "bin" / "serve")], env=env)
     _one_line(result, "DATABASE_URL is unreachable")
     assert "s3cr3t-pw" not in result.stderr
 
 
 def test_make_serve_stops_on_a_missing_audit_key_in_one_line() -> None:
     env = environment(AUDIT_HMAC_KEY="", PORT=str(free_port()))
-    result = subprocess.run(  # noqa: S603 - the command is the test's own
-        [str(ROOT / "bin" / "serve")],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = run([str(ROOT / "bin" / "serve")], env=env)
     _one_line(result, "AUDIT_HMAC_KEY must be set")

@@ -45,16 +45,17 @@ def environment(**env: str) -> dict[str, str]:
     return {**inherited, **PRODUCTION, **env}
 
 
-def manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+def run(
+    command: list[str], *, env: dict[str, str], timeout: int = 60
+) -> subprocess.CompletedProcess[str]:
+    """Run one of the project's own commands from the repo root and capture its output."""
     return subprocess.run(  # noqa: S603 - the command is the test's own
-        [sys.executable, "manage.py", *args],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
+        command, cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout, check=False
     )
+
+
+def manage(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return run([sys.executable, "manage.py", *args], env=env, timeout=120)
 
 
 class Server:
