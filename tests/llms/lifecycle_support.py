@@ -3,11 +3,15 @@ emulator and locally, as the dashboard would have created it."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+import pytest
+
+from llmadmin.core.errors import ApplicationError
 from llmadmin.llms.models import LLMDefinition
 from llmadmin.teams.models import Team
-from tests.support.fault_server import Fault
+from tests.support.fault_server import Fault, fault_server
 
 TOKEN = "sk-lifecycle-canary-99887766"
 
@@ -58,3 +62,21 @@ def seeded(emulator: Any, team: Team | None, name: str = "gpt-team", **overrides
     """An LLM in the emulator and its matching local record."""
     record = emulator.store.put(upstream_record(name, **overrides))
     return local_copy(record, team)
+
+
+def local_only(team: Team | None, **overrides: Any) -> LLMDefinition:
+    """A local record whose upstream twin lives wherever the test points Vectara."""
+    values = {"vectara_id": "llm_1", "name": "gpt-team", "type": "openai-compatible", **overrides}
+    return LLMDefinition.objects.create(team=team, **values)
+
+
+def refused_by(fault: Fault, settings: Any, call: Callable[[], object]) -> ApplicationError:
+    """Run a service call against a server answering `fault`: it must raise the user-facing
+    error after exactly one request (a change that may have reached Vectara is never resent)."""
+    settings.VECTARA_READ_TIMEOUT = 0.5
+    with fault_server(fault) as server:
+        settings.VECTARA_API_URL = server.base_url
+        with pytest.raises(ApplicationError) as caught:
+            call()
+        assert server.hits == 1
+    return caught.value

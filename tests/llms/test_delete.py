@@ -9,7 +9,7 @@ from llmadmin.audit.recorder import Origin
 from llmadmin.core.errors import ApplicationError
 from llmadmin.llms.models import LLMDefinition, Ownership
 from llmadmin.llms.services import ActionDenied, llm_delete
-from tests.llms.lifecycle_support import FAULTS, seeded
+from tests.llms.lifecycle_support import FAULTS, local_only, refused_by, seeded
 from tests.support.fault_server import Fault, fault_server, refused_url
 from tests.teams.factories import member
 
@@ -86,26 +86,17 @@ FAILURES["invalid-json"] = (
 @pytest.mark.parametrize("name", FAILURES)
 def test_each_upstream_failure_keeps_the_local_record(admin, team, settings, name) -> None:
     fault, status = FAILURES[name]
-    llm = LLMDefinition.objects.create(
-        team=team, vectara_id="llm_1", name="gpt-team", type="openai-compatible"
-    )
-    settings.VECTARA_READ_TIMEOUT = 0.5
-    with fault_server(fault) as server:
-        settings.VECTARA_API_URL = server.base_url
-        with pytest.raises(ApplicationError) as caught:
-            llm_delete(actor=admin, origin=ORIGIN, llm=llm)
-        assert server.hits == 1
-    assert "delete the LLM gpt-team" in caught.value.message
-    assert "still listed here" in caught.value.message
+    llm = local_only(team)
+    error = refused_by(fault, settings, lambda: llm_delete(actor=admin, origin=ORIGIN, llm=llm))
+    assert "delete the LLM gpt-team" in error.message
+    assert "still listed here" in error.message
     assert LLMDefinition.objects.filter(pk=llm.pk).exists()
     event = AuditEvent.objects.get()
     assert (event.action, event.outcome, event.upstream_status) == ("llm.delete", "failure", status)
 
 
 def test_a_refused_connection_keeps_the_local_record(admin, team, settings) -> None:
-    llm = LLMDefinition.objects.create(
-        team=team, vectara_id="llm_1", name="gpt-team", type="openai-compatible"
-    )
+    llm = local_only(team)
     settings.VECTARA_API_URL = refused_url()
     with pytest.raises(ApplicationError, match="Nothing was changed"):
         llm_delete(actor=admin, origin=ORIGIN, llm=llm)
@@ -131,9 +122,7 @@ def test_posting_the_confirmation_deletes_and_lists_with_a_message(admin_client,
 
 
 def test_a_failed_delete_shows_the_sentence_on_the_confirmation(admin_client, team, settings):
-    llm = LLMDefinition.objects.create(
-        team=team, vectara_id="llm_1", name="gpt-team", type="openai-compatible"
-    )
+    llm = local_only(team)
     with fault_server(FAULTS["500"][0]) as server:
         settings.VECTARA_API_URL = server.base_url
         response = admin_client.post(f"/llms/{llm.pk}/delete/")

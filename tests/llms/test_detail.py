@@ -6,7 +6,7 @@ import pytest
 
 from llmadmin.audit.models import AuditEvent
 from llmadmin.llms.models import LLMDefinition
-from tests.llms.lifecycle_support import FAULTS, TOKEN, seeded
+from tests.llms.lifecycle_support import FAULTS, TOKEN, local_only, seeded
 from tests.support.fault_server import fault_server, refused_url
 from tests.teams.factories import member
 
@@ -78,9 +78,7 @@ def test_an_upstream_failure_still_shows_the_local_record(editor_client, team, s
 
 
 def test_a_refused_connection_still_shows_the_local_record(editor_client, team, settings) -> None:
-    llm = LLMDefinition.objects.create(
-        team=team, vectara_id="llm_1", name="gpt-team", type="openai-compatible"
-    )
+    llm = local_only(team)
     settings.VECTARA_API_URL = refused_url()
     response = editor_client.get(f"/llms/{llm.pk}/")
     assert response.status_code == 200

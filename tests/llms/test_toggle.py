@@ -9,7 +9,7 @@ from llmadmin.audit.recorder import Origin
 from llmadmin.core.errors import ApplicationError
 from llmadmin.llms.models import LLMDefinition, Ownership
 from llmadmin.llms.services import ActionDenied, llm_set_enabled
-from tests.llms.lifecycle_support import FAULTS, seeded
+from tests.llms.lifecycle_support import FAULTS, local_only, refused_by, seeded
 from tests.support.fault_server import fault_server, refused_url
 from tests.teams.factories import member
 
@@ -73,16 +73,13 @@ def test_a_builtin_llm_can_not_be_disabled(editor, team, emulator) -> None:
 @pytest.mark.parametrize("name", FAULTS)
 def test_each_upstream_failure_leaves_the_local_record(editor, team, settings, name) -> None:
     fault, status = FAULTS[name]
-    llm = LLMDefinition.objects.create(
-        team=team, vectara_id="llm_1", name="gpt-team", type="openai-compatible"
+    llm = local_only(team)
+    error = refused_by(
+        fault,
+        settings,
+        lambda: llm_set_enabled(actor=editor, origin=ORIGIN, llm=llm, enabled=False),
     )
-    settings.VECTARA_READ_TIMEOUT = 0.5
-    with fault_server(fault) as server:
-        settings.VECTARA_API_URL = server.base_url
-        with pytest.raises(ApplicationError) as caught:
-            llm_set_enabled(actor=editor, origin=ORIGIN, llm=llm, enabled=False)
-        assert server.hits == 1
-    assert "disable" in caught.value.message
+    assert "disable" in error.message
     stored = LLMDefinition.objects.get()
     assert stored.enabled is True and stored.version == 1
     event = AuditEvent.objects.get()
@@ -91,16 +88,14 @@ def test_each_upstream_failure_leaves_the_local_record(editor, team, settings, n
         "failure",
         status,
     )
-    assert event.message == caught.value.message
+    assert event.message == error.message
     if name == "404":
         assert stored.upstream_state == "missing"
-        assert "missing upstream" in caught.value.message
+        assert "missing upstream" in error.message
 
 
 def test_a_refused_connection_names_the_action(editor, team, settings) -> None:
-    llm = LLMDefinition.objects.create(
-        team=team, vectara_id="llm_1", name="gpt-team", type="openai-compatible"
-    )
+    llm = local_only(team)
     settings.VECTARA_API_URL = refused_url()
     with pytest.raises(ApplicationError, match="when trying to disable the LLM gpt-team"):
         llm_set_enabled(actor=editor, origin=ORIGIN, llm=llm, enabled=False)
@@ -144,9 +139,7 @@ def test_without_javascript_the_toggle_redirects_with_a_message(editor_client, t
 
 
 def test_a_failed_htmx_toggle_shows_the_sentence_in_the_row(editor_client, team, settings):
-    llm = LLMDefinition.objects.create(
-        team=team, vectara_id="llm_1", name="gpt-team", type="openai-compatible"
-    )
+    llm = local_only(team)
     with fault_server(FAULTS["500"][0]) as server:
         settings.VECTARA_API_URL = server.base_url
         response = editor_client.post(
