@@ -253,6 +253,10 @@ class EmulatorHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive, like a real API behind a load balancer
     server_version = "VectaraEmulator/1.0"
     timeout = 30  # seconds a silent client may hold a handler thread
+    # The headers and the body leave in two writes; with Nagle's algorithm on, the body waits
+    # for the client's delayed ACK of the headers (40 ms on Linux) on a kept-alive connection.
+    # Real servers set TCP_NODELAY too.
+    disable_nagle_algorithm = True
 
     def version_string(self) -> str:
         return self.server_version
