@@ -105,7 +105,7 @@ def record(
     )
     default = connections["default"]
     if outcome == Outcome.SUCCESS or not _in_callers_transaction(default):
-        return _append_on(default, event)
+        return chain.append(event)
     return _append_independently(default, event)
 
 
@@ -197,28 +197,8 @@ def _in_callers_transaction(connection: BaseDatabaseWrapper) -> bool:
     return any(not getattr(block, "_from_testcase", False) for block in connection.atomic_blocks)
 
 
-def _append_on(connection: BaseDatabaseWrapper, event: AuditEvent) -> AuditEvent:
-    chain.append(event, using=connection.alias)
-    if connection.vendor == "postgresql" and _in_callers_transaction(connection):
-        # This transaction now holds the chain's lock until it ends; remember which one, so
-        # a later independent write from the same thread doesn't wait for itself forever.
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT txid_current()")
-            connection.audit_chain_xid = cursor.fetchone()[0]  # type: ignore[attr-defined]
-    return event
-
-
-def _holds_chain_lock(connection: BaseDatabaseWrapper) -> bool:
-    xid = getattr(connection, "audit_chain_xid", None)
-    if connection.vendor != "postgresql" or xid is None:
-        return False
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT txid_current_if_assigned()")
-        return cursor.fetchone()[0] == xid
-
-
 def _append_independently(default: BaseDatabaseWrapper, event: AuditEvent) -> AuditEvent:
-    if not _holds_chain_lock(default):
+    if not chain.holds_lock(default):
         try:
             return chain.append(event, using=INDEPENDENT_ALIAS)
         except Exception:
@@ -241,4 +221,4 @@ def _append_independently(default: BaseDatabaseWrapper, event: AuditEvent) -> Au
             "failures after leaving the transaction.",
             event.action,
         )
-    return _append_on(default, event)
+    return chain.append(event)
