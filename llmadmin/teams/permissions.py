@@ -107,10 +107,18 @@ def teams_for(user: User, action: Action) -> QuerySet[Team]:
     ).distinct()
 
 
+# Set on a user object by teams.selectors.team_choices, which reads all their memberships:
+# {team id: role}. A user object lives for one request, so this is never staler than it.
+ROLES_READ = "_llmadmin_roles"
+
+
 def role_in(user: User, team: Team | None) -> str | None:
     """`user`'s role in `team`, or None when they are not a member."""
     if team is None or isinstance(user, SystemActor) or not user.is_authenticated:
         return None
+    roles: dict[int, str] | None = getattr(user, ROLES_READ, None)
+    if roles is not None:
+        return roles.get(team.pk)
     return Membership.objects.filter(user=user, team=team).values_list("role", flat=True).first()
 
 
