@@ -45,6 +45,15 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
         )
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache() -> None:
+    """What one test left in the cache (a log-in lock, a recorded view failure) must not
+    change what the next one sees."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 # --- upstream ---------------------------------------------------------------------------------
 
 

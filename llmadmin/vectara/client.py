@@ -195,8 +195,10 @@ class VectaraClient:
         path = self._llm_path(llm_id)
         return self._call("PATCH", path, ok=(200,), body=body, parse=LLM.from_json)
 
-    def delete_llm(self, llm_id: str) -> None:
-        self._call("DELETE", self._llm_path(llm_id), ok=(204, 200), parse=None)
+    def delete_llm(self, llm_id: str) -> int:
+        """Returns the status Vectara answered: the contract says 204, but 200 is success too,
+        and the audit log records which one it was."""
+        return self._call("DELETE", self._llm_path(llm_id), ok=(204, 200), parse=None)
 
     # --- one exchange ----------------------------------------------------------------------
 
@@ -245,7 +247,7 @@ class VectaraClient:
                     maybe_applied=_maybe_applied(mutating, status),
                     redact=self._redactor(body),
                 )
-            result = None if parse is None else parse(_json(raw))
+            result = status if parse is None else parse(_json(raw))  # no body: its status
         except VectaraError as error:
             if error.status is None and status is not None:  # from parsing a 2xx answer
                 error = InvalidResponse(status=status, maybe_applied=mutating, detail=error.detail)

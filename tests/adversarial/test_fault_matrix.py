@@ -312,15 +312,13 @@ DOCUMENTED: dict[tuple[str, str], Documented] = {
         page=302,
         names_action=False,
     ),
-    # Delete reads no body: a 200 is a deletion, whatever follows it. (The service records
-    # every successful DELETE as 204, the contract's status, even when Vectara said 200.)
+    # Delete reads no body: a 200 is a deletion, whatever follows it.
     ("delete", "200-invalid-json"): Documented(
         f"{LLM_NAME} is deleted from Vectara and from this dashboard.",
         outcome="success",
         local="deleted",
         page=302,
         names_action=False,
-        status=204,
     ),
 }
 

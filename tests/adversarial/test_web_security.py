@@ -13,7 +13,6 @@ import pytest
 from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
 from django.contrib.sessions.models import Session
-from django.core.cache import cache
 from django.core.management import call_command
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -138,12 +137,6 @@ def test_the_same_posts_with_the_token_do_reach_the_views(world, emulator) -> No
     assert llm.enabled is False
     out = client.post("/accounts/logout/", {"csrfmiddlewaretoken": token})
     assert out.status_code == 302 and "_auth_user_id" not in client.session
-
-
-@pytest.fixture(autouse=True)
-def fresh_throttle() -> None:
-    # Failed log-ins elsewhere in the run (the fuzzed log-in form) must not lock this client.
-    cache.clear()
 
 
 # --- open redirects -------------------------------------------------------------------------

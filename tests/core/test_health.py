@@ -7,14 +7,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from django.core.cache import cache
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(autouse=True)
-def _fresh_probe() -> None:
-    cache.clear()  # the Vectara probe is cached; each test starts without its answer
 
 
 def _dead_url() -> str:

@@ -48,6 +48,19 @@ def test_already_gone_upstream_deletes_locally_and_says_so(admin, team, emulator
     assert AuditEvent.objects.get().upstream_status == 404
 
 
+@pytest.mark.parametrize("status", [204, 200])
+def test_the_event_records_the_status_vectara_answered(admin, team, settings, status) -> None:
+    # The contract says 204, but Vectara (or a gateway in front of it) may answer 200.
+    llm = local_only(team)
+    with fault_server(Fault.status(status)) as server:
+        settings.VECTARA_API_URL = server.base_url
+        llm_delete(actor=admin, origin=ORIGIN, llm=llm)
+        assert [r.method for r in server.received] == ["DELETE"]
+    assert not LLMDefinition.objects.exists()
+    event = AuditEvent.objects.get()
+    assert (event.outcome, event.upstream_status) == ("success", status)
+
+
 def test_an_editor_may_not_delete(editor, team, emulator) -> None:
     llm = seeded(emulator, team)
     with pytest.raises(ActionDenied, match="admin role"):

@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import socket
 import time
-from collections.abc import Iterator
 
 import pytest
-from django.core.cache import cache
 
 from llmadmin.audit.models import AuditEvent
 from llmadmin.teams.login_throttle import _keys
@@ -16,13 +14,6 @@ from tests.teams.factories import PASSWORD, member
 pytestmark = pytest.mark.django_db
 
 LOGIN = "/accounts/login/"
-
-
-@pytest.fixture(autouse=True)
-def _empty_cache() -> Iterator[None]:
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture

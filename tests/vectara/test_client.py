@@ -473,7 +473,7 @@ def test_update_404_is_not_found():
 @pytest.mark.parametrize("status", [204, 200])
 def test_delete(status):
     with fault_server(Fault.status(status)) as server:
-        assert make_client(server.base_url).delete_llm("llm_1021844") is None
+        assert make_client(server.base_url).delete_llm("llm_1021844") == status
     (request,) = server.received
     assert (request.method, request.path, request.body) == ("DELETE", "/v2/llms/llm_1021844", b"")
 

@@ -43,10 +43,9 @@ def llm_delete(
         raise attempt.deny(denied_message(Action.LLM_DELETE, team))
 
     client = client or get_client()
-    status = 204
     message = f"{llm.name} is deleted from Vectara and from this dashboard."
     try:
-        client.delete_llm(llm.vectara_id)
+        status = client.delete_llm(llm.vectara_id)
     except NotFound:
         status = 404
         message = (

@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.core.cache import cache
+
 from llmadmin.audit.recorder import Attempt, Origin, Target
 from llmadmin.teams.permissions import Action
 from llmadmin.vectara.client import VectaraClient, get_client
@@ -15,6 +17,9 @@ from llmadmin.vectara.errors import NotFound, VectaraError
 from llmadmin.vectara.types import LLM
 
 from ..models import LLMDefinition, Ownership, UpstreamState
+
+# A failed read is recorded once per LLM and kind of failure in this many seconds.
+VIEW_FAILURE_WINDOW = 5 * 60
 
 
 def builtin_refusal(llm: LLMDefinition, verb: str) -> str:
@@ -78,6 +83,16 @@ def _differences(llm: LLMDefinition, upstream: LLM) -> tuple[Difference, ...]:
     return tuple(Difference(name, a, b) for name, (a, b) in pairs.items() if a != b)
 
 
+def _first_failure_in_window(llm: LLMDefinition, exc: VectaraError) -> bool:
+    """True for the first read of this LLM that fails this way in VIEW_FAILURE_WINDOW.
+
+    `cache.add` writes only a missing key and says whether it did, atomically in a shared
+    cache (Redis), so two workers failing at the same moment don't both record; with the
+    default local-memory cache each worker records its own."""
+    key = f"llmadmin:llm-view-failure:{llm.pk}:{type(exc).__name__}:{exc.status}"
+    return bool(cache.add(key, 1, timeout=VIEW_FAILURE_WINDOW))
+
+
 def llm_inspect(
     *,
     origin: Origin,
@@ -86,9 +101,14 @@ def llm_inspect(
 ) -> UpstreamComparison:
     """GET the LLM from Vectara and compare it field by field with the local record.
 
-    Never raises for an upstream failure: the detail page must still show the local record.
-    A failure is one `llm.view` audit event (reads that succeed are not audited). A 404 marks
-    the record missing upstream; a later successful read marks it present again.
+    Never raises for an upstream failure: the detail page must still show the local record,
+    and the failure message, on every view. A 404 marks the record missing upstream; a later
+    successful read marks it present again.
+
+    Reads that succeed are not audited. A failing one is worth one `llm.view` event, but not
+    one per page view: during an outage every view fails, and the auditor's list would fill
+    with the same failure. So one event per LLM and kind of failure (error class and status)
+    per VIEW_FAILURE_WINDOW.
     """
     client = client or get_client()
     attempt = Attempt(
@@ -109,7 +129,8 @@ def llm_inspect(
                 f"{exc.user_message('read the LLM from Vectara')} "
                 "The dashboard's own record is shown below and may be out of date."
             )
-        attempt.failure(message, exc=exc)
+        if _first_failure_in_window(llm, exc):
+            attempt.failure(message, exc=exc)
         return UpstreamComparison(missing=isinstance(exc, NotFound), message=message)
     mark_upstream_state(llm, UpstreamState.PRESENT)
     return UpstreamComparison(

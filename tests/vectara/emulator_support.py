@@ -1,0 +1,255 @@
+"""What the emulator tests share: valid bodies, a keep-alive client and the contract checks.
+
+Answers are checked against the upstream contract (the repo's copy of
+shared/vectara/llms-openapi.yaml, which tests/vectara/test_contract_copy.py keeps identical).
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from typing import Any
+
+import requests
+import yaml
+from jsonschema import Draft202012Validator
+
+from llmadmin.vectara.emulator import PLATFORM_LLMS
+from tests.support.contract import CONTRACT
+
+API_KEY = "emulator-test-key-0123"
+MASK = "****"
+# Written out from the contract's LLM.auth description, not imported from the emulator.
+SECRET_FIELDS = {
+    "token",
+    "value",
+    "client_secret",
+    "api_key",
+    "key_json",
+    "aws_secret_access_key",
+    "access_token",
+}
+CONTRACT_PATH = CONTRACT
+PLATFORM_IDS = [llm["id"] for llm in PLATFORM_LLMS]
+
+
+def openai_body(name: str = "my-gpt", **changes: Any) -> dict[str, Any]:
+    body = {
+        "type": "openai-compatible",
+        "name": name,
+        "model": "gpt-5",
+        "uri": "https://api.openai.com/v1/chat/completions",
+        "auth": {"type": "bearer", "token": f"sk-secret-{name}"},
+    }
+    return body | changes
+
+
+# One valid CreateLLMRequest per auth variant each LLM type takes; every secret is distinct.
+VALID_BODIES: dict[str, dict[str, Any]] = {
+    "openai-compatible/bearer": openai_body("oa-bearer"),
+    "openai-compatible/header": openai_body(
+        "oa-header",
+        uri="https://res.openai.azure.com/openai/deployments/d/chat/completions?api-version=1",
+        auth={"type": "header", "header": "api-key", "value": "azure-secret-value-1"},
+        headers={"x-extra": "1"},
+    ),
+    "openai-responses/oauth": openai_body(
+        "oa-responses",
+        type="openai-responses",
+        model="o3-mini",
+        auth={
+            "type": "oauth_client_credentials",
+            "client_id": "client-123",
+            "client_secret": "oauth-client-secret-2",
+            "token_endpoint": "https://auth.example.com/oauth2/token",
+            "scopes": ["llm:invoke"],
+        },
+    ),
+    "vertex-ai/api_key": {
+        "type": "vertex-ai",
+        "name": "gemini-key",
+        "model": "gemini-2.5-flash",
+        "uri": "https://generativelanguage.googleapis.com/v1beta",
+        "auth": {"type": "api_key", "api_key": "google-api-key-secret-3"},
+    },
+    "vertex-ai/service_account": {
+        "type": "vertex-ai",
+        "name": "gemini-sa",
+        "model": "gemini-2.5-pro",
+        "uri": "https://us-central1-aiplatform.googleapis.com/v1/projects/p/locations/us-central1",
+        "auth": {"type": "service_account", "key_json": '{"private_key": "sa-secret-4"}'},
+        "idle_timeout_seconds": 120,
+    },
+    "anthropic/header": {
+        "type": "anthropic",
+        "name": "claude-direct",
+        "model": "claude-sonnet-4-5",
+        "auth": {"type": "header", "header": "x-api-key", "value": "sk-ant-secret-5"},
+        "headers": {"anthropic-version": "2023-06-01"},
+    },
+    "anthropic/bearer": {
+        "type": "anthropic",
+        "name": "claude-bearer",
+        "model": "claude-sonnet-4-5",
+        "uri": "https://proxy.example.com/v1/messages",
+        "auth": {"type": "bearer", "token": "anthropic-bearer-secret-6"},
+    },
+    "anthropic/bedrock_static_iam": {
+        "type": "anthropic",
+        "name": "claude-bedrock-iam",
+        "model": "anthropic.claude-3-5-sonnet",
+        "auth": {
+            "type": "bedrock_static_iam",
+            "aws_access_key_id": "AKIAEXAMPLEKEYID",
+            "aws_secret_access_key": "aws-secret-access-key-7",
+            "region": "us-east-1",
+        },
+    },
+    "anthropic/bedrock_api_key": {
+        "type": "anthropic",
+        "name": "claude-bedrock-key",
+        "model": "anthropic.claude-3-5-sonnet",
+        "auth": {
+            "type": "bedrock_api_key",
+            "api_key": "bedrock-api-key-secret-8",
+            "region": "eu-west-1",
+        },
+    },
+    "anthropic/vertex_service_account": {
+        "type": "anthropic",
+        "name": "claude-vertex-sa",
+        "model": "claude-3-7-sonnet@20250219",
+        "auth": {
+            "type": "vertex_service_account",
+            "key_json": '{"private_key": "vertex-sa-secret-9"}',
+            "project": "my-project",
+            "region": "us-east5",
+        },
+    },
+    "anthropic/vertex_access_token": {
+        "type": "anthropic",
+        "name": "claude-vertex-token",
+        "model": "claude-3-7-sonnet@20250219",
+        "auth": {
+            "type": "vertex_access_token",
+            "access_token": "ya29.vertex-token-secret-10",
+            "project": "my-project",
+            "region": "us-east5",
+        },
+    },
+}
+ALL_SECRETS = [
+    value
+    for body in VALID_BODIES.values()
+    for key, value in body["auth"].items()
+    if key in SECRET_FIELDS
+]
+
+
+VERTEX = VALID_BODIES["vertex-ai/api_key"]
+
+
+class Api:
+    """A keep-alive client for one emulator, sending the API key unless told otherwise."""
+
+    def __init__(self, base_url: str, api_key: str | None = API_KEY) -> None:
+        self.base_url = base_url
+        self.session = requests.Session()
+        if api_key is not None:
+            self.session.headers["x-api-key"] = api_key
+
+    def __call__(self, method: str, path: str, **kwargs: Any) -> requests.Response:
+        return self.session.request(method, self.base_url + path, timeout=10, **kwargs)
+
+    def create(self, body: dict[str, Any]) -> dict[str, Any]:
+        response = self("POST", "/v2/llms", json=body)
+        assert response.status_code == 201, response.text
+        return response.json()
+
+    def walk(self, **params: Any) -> list[list[dict[str, Any]]]:
+        """Every page of the list, following metadata.page_key."""
+        pages = []
+        while True:
+            response = self("GET", "/v2/llms", params=params)
+            assert response.status_code == 200, response.text
+            assert_matches_contract("ListLLMsResponse", response.json())
+            pages.append(response.json()["llms"])
+            page_key = response.json()["metadata"].get("page_key")
+            if page_key is None:
+                return pages
+            params = {**params, "page_key": page_key}
+
+
+def _openapi_to_json_schema(node: Any) -> Any:
+    """OpenAPI 3.0 keywords JSON Schema lacks: `nullable` becomes a null type, and a
+    `discriminator` picks its mapped schema by the property's value. A plain oneOf can't stand
+    in for it: a masked BedrockApiKeyAuth also satisfies VertexAiApiKeyAuth."""
+    if isinstance(node, list):
+        return [_openapi_to_json_schema(item) for item in node]
+    if not isinstance(node, dict):
+        return node
+    node = {key: _openapi_to_json_schema(value) for key, value in node.items()}
+    if node.pop("nullable", False) and "type" in node:
+        node["type"] = [node["type"], "null"]
+    discriminator = node.pop("discriminator", None)
+    if discriminator and "mapping" in discriminator:
+        prop, mapping = discriminator["propertyName"], discriminator["mapping"]
+        node.pop("oneOf", None)
+        node["required"] = sorted({*node.get("required", []), prop})
+        node["allOf"] = [
+            *node.get("allOf", []),
+            {"properties": {prop: {"enum": list(mapping)}}},
+            *(
+                {"if": {"properties": {prop: {"const": key}}}, "then": {"$ref": ref}}
+                for key, ref in mapping.items()
+            ),
+        ]
+    return node
+
+
+@functools.cache
+def load_contract() -> dict[str, Any] | None:
+    if not CONTRACT_PATH.exists():
+        return None
+    return yaml.safe_load(CONTRACT_PATH.read_text(encoding="utf-8"))
+
+
+@functools.cache
+def schema_validator(schema_name: str) -> Draft202012Validator | None:
+    contract = load_contract()
+    if contract is None:
+        return None
+    components = _openapi_to_json_schema(contract["components"])
+    schema = {"$ref": f"#/components/schemas/{schema_name}", "components": components}
+    return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+
+
+def assert_matches_contract(schema_name: str, instance: Any) -> None:
+    """Checks against the contract; a no-op without the file (test_contract_file reports it)."""
+    validator = schema_validator(schema_name)
+    if validator is not None:
+        problems = [
+            f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(instance)
+        ]
+        assert not problems, f"{schema_name} doesn't match the contract: {problems}"
+
+
+def assert_error(response: requests.Response, status: int, schema: str = "Error") -> dict:
+    assert response.status_code == status, response.text
+    assert response.headers["Content-Type"] == "application/json"
+    body = response.json()
+    assert body["messages"] and all(isinstance(m, str) and m for m in body["messages"])
+    assert re.fullmatch(r"req_[0-9a-f]+", body["request_id"])
+    assert_matches_contract(schema, body)
+    return body
+
+
+def assert_field_error(response: requests.Response, field: str) -> dict:
+    body = assert_error(response, 400, "BadRequestError")
+    assert field in body["field_errors"], body
+    assert isinstance(body["field_errors"][field], str) and body["field_errors"][field]
+    return body
+
+
+def without(body: dict[str, Any], *keys: str) -> dict[str, Any]:
+    return {key: value for key, value in body.items() if key not in keys}
