@@ -112,6 +112,14 @@ DATABASES = {
     )
 }
 DATABASES["default"].setdefault("ATOMIC_REQUESTS", False)
+if not DEBUG:
+    # Each worker keeps its connection for a minute instead of opening one per request (about
+    # 10 ms on PostgreSQL, more than most pages' own work), checked before reuse so a restarted
+    # database or a proxy that dropped it costs a reconnect, not an error. Not with DEBUG:
+    # the development server's thread per request would leave them open. A DATABASE_URL's own
+    # ?conn_max_age= wins.
+    DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
+    DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 # A second connection to the same database, so that an audit event of a failed or denied
 # action commits on its own even when the caller's transaction rolls back (audit/recorder.py).
 # In tests it mirrors "default" and so uses the same test database.
@@ -122,7 +130,19 @@ DATABASES["audit"] = {
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-CACHES = {"default": environment.cache(env, "CACHE_URL", default="locmemcache://llmadmin")}
+CACHES = {
+    "default": environment.cache(env, "CACHE_URL", default="locmemcache://llmadmin"),
+    # HTML looked up by everything it shows (the LLM list's rows, llms/views/browse.py): never
+    # stale, so each process keeps its own. No network round trip, no room taken in the shared
+    # cache (a live search makes an entry per keystroke) nor log-in counters evicted by them,
+    # and no one else who can write to Redis can plant HTML that the page then trusts.
+    "fragments": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "llmadmin-fragments",
+        "TIMEOUT": 60 * 60,
+        "OPTIONS": {"MAX_ENTRIES": 200},  # ~30 KB each: at most ~6 MB per worker
+    },
+}
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
