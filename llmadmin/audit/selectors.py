@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
+from django.core.cache.backends.locmem import LocMemCache
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncDate
+from django.utils import timezone
 
 from llmadmin.teams.models import Team
 from llmadmin.teams.permissions import User
@@ -104,18 +107,31 @@ def audit_event_page(
     size: int = PAGE_SIZE,
 ) -> EventPage:
     """One page, newest first, found by id (keyset) rather than by offset, and never counted,
-    so the last page of a million rows costs what the first does."""
+    so the last page of a million rows costs what the first does.
+
+    A cursor is the id of the row just beside the page (the last one of the page it was
+    linked from), so the query reads that row too: finding it proves there is more on that
+    side without asking again. Only a cursor that names no row of these events costs a
+    second query."""
     if after is not None:
-        rows = list(events.filter(id__gt=after).order_by("id")[: size + 1])
+        rows = list(events.filter(id__gte=after).order_by("id")[: size + 2])
+        beside = bool(rows) and rows[0].pk == after
+        rows = rows[1:] if beside else rows
         has_newer = len(rows) > size
         rows = rows[:size][::-1]
-        has_older = bool(rows) and events.filter(id__lt=rows[-1].pk).exists()
+        has_older = bool(rows) and (beside or events.filter(id__lt=rows[-1].pk).exists())
     else:
-        scoped = events.filter(id__lt=before) if before is not None else events
-        rows = list(scoped.order_by("-id")[: size + 1])
+        scoped = events.filter(id__lte=before) if before is not None else events
+        rows = list(scoped.order_by("-id")[: size + 2])
+        beside = bool(rows) and rows[0].pk == before
+        rows = rows[1:] if beside else rows[: size + 1]
         has_older = len(rows) > size
         rows = rows[:size]
-        has_newer = before is not None and bool(rows) and events.filter(id__gt=rows[0].pk).exists()
+        has_newer = (
+            before is not None
+            and bool(rows)
+            and (beside or events.filter(id__gt=rows[0].pk).exists())
+        )
     if not rows and (before is not None or after is not None):
         # A cursor past either end (an old link): show the newest page rather than nothing.
         return audit_event_page(events=events, size=size)
@@ -126,11 +142,25 @@ def audit_event_page(
     )
 
 
-def audit_event_daily_counts(
-    *, events: QuerySet[AuditEvent], first: date, last: date
-) -> dict[tuple[date, str], int]:
-    """How many of `events` happened on each UTC day from `first` to `last`, per outcome,
-    in one grouped query bounded by the dates (so its cost follows the window, not the log)."""
+# An event is stamped when it is recorded and committed moments later, by the end of its
+# request or command (gunicorn ends a request after GUNICORN_TIMEOUT, 60 s by default); two
+# may commit in the other order. An hour after midnight no event stamped the day before can
+# still appear: that day's counts are settled.
+SETTLED_AFTER = timedelta(hours=1)
+# Settled counts never change; the key moves on with the window each day, so old entries
+# only need to go away. Kept in each process, apart from Django's cache: they are worked out
+# from the database wherever they are missing, so workers and instances need not share them,
+# and a search typed letter by letter can't push the log-in throttle's counts out of a
+# local-memory cache.
+_settled_counts = LocMemCache(
+    "llmadmin.audit.settled-counts",
+    {"TIMEOUT": 2 * 24 * 3600, "OPTIONS": {"MAX_ENTRIES": 1000}},
+)
+
+DailyCounts = dict[tuple[date, str], int]
+
+
+def _grouped_counts(*, events: QuerySet[AuditEvent], first: date, last: date) -> DailyCounts:
     rows = (
         events.filter(
             occurred_at__gte=_day_start(first),
@@ -143,6 +173,44 @@ def audit_event_daily_counts(
         .annotate(n=Count("id"))
     )
     return {(day, outcome): n for day, outcome, n in rows}
+
+
+def _settled_counts_key(*, events: QuerySet[AuditEvent], first: date, settled: date) -> str:
+    """Names the counts of `events` from `first` up to `settled`: the query itself (scope and
+    filters, so one team's counts never answer another's) and the newest event before
+    `settled`, whose MAC seals every event chained before it, so a restored or reloaded log
+    is a new key rather than stale counts."""
+    newest = (
+        AuditEvent.objects.filter(occurred_at__lt=_day_start(settled))
+        .order_by("-occurred_at", "-id")
+        .values_list("id", "mac")
+        .first()
+    )
+    sql, params = events.order_by().query.sql_with_params()
+    identity = repr((sql, params, first, settled, newest)).encode()
+    return f"audit:settled-counts:{hashlib.sha256(identity).hexdigest()}"
+
+
+def audit_event_daily_counts(
+    *, events: QuerySet[AuditEvent], first: date, last: date, now: datetime | None = None
+) -> DailyCounts:
+    """How many of `events` happened on each UTC day from `first` to `last`, per outcome.
+
+    The log is append-only, so the counts of settled days are cached (see
+    _settled_counts_key) and only the days still open are counted again: one grouped query
+    bounded by the dates either way, so its cost follows the window, not the log."""
+    if events.query.is_empty():  # none(): nothing to count, and no SQL to name it by
+        return {}
+    open_from = ((now or timezone.now()) - SETTLED_AFTER).astimezone(UTC).date()
+    settled = min(open_from, last + timedelta(days=1))
+    key = _settled_counts_key(events=events, first=first, settled=settled)
+    counts: DailyCounts | None = _settled_counts.get(key)
+    if counts is None:
+        counts = _grouped_counts(events=events, first=first, last=last)
+        _settled_counts.set(key, {k: n for k, n in counts.items() if k[0] < settled})
+    elif settled <= last:
+        counts |= _grouped_counts(events=events, first=max(first, settled), last=last)
+    return counts
 
 
 def audit_event_position(*, event: AuditEvent) -> ChainPosition:

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import re
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.db import connection
@@ -212,3 +213,68 @@ def test_the_list_costs_the_same_queries_at_10_and_at_1000_events(
         response = client.get(url)
     assert len(response.context["page"].events) == 50
     assert not whole_counts(small) and not whole_counts(large)
+
+
+def test_rows_show_what_each_event_holds_and_a_team_column_only_to_an_org_admin(
+    client, team
+) -> None:
+    written = event(
+        team=team,
+        actor="mallory",
+        action="llm.delete",
+        outcome=Outcome.DENIED,
+        target=Target("llm", "42", "gpt-prod"),
+        message="Refused the delete.",
+    )
+    login(client, "auditor", team, "aud")
+    for _ in range(2):  # rendered, then remembered
+        row = re.search(r"<tbody>(<tr>.*?</tr>)", client.get("/audit/").content.decode())[1]
+        assert row == (
+            f'<tr><td><a href="/audit/{written.pk}/"><time>'
+            f"{written.occurred_at.astimezone(UTC):%Y-%m-%d %H:%M:%S}</time></a></td>"
+            "<td>mallory</td>"
+            '<td><code>llm.delete</code><br><span class="muted">Refused the delete.</span></td>'
+            '<td><span class="badge denied">Denied</span></td>'
+            '<td>gpt-prod <span class="muted">llm:42</span></td></tr>'
+        )
+    client.force_login(UserFactory(username="root", is_superuser=True))
+    html = client.get("/audit/").content.decode()
+    assert '<th scope="col">Team</th>' in html
+    assert f'<span class="muted">llm:42</span></td><td>{team.slug}</td></tr>' in html
+
+
+def test_the_list_shows_an_event_as_it_is_stored_now(client, team) -> None:
+    written = event(team=team, message="original")
+    login(client, "auditor", team, "aud")
+    assert "original" in client.get("/audit/").content.decode()
+    with append_only_lifted():
+        raw("UPDATE audit_auditevent SET message = 'forged' WHERE id = %s", [written.pk])
+    html = client.get("/audit/").content.decode()
+    assert "forged" in html and "original" not in html
+
+
+def test_the_filter_form_shows_the_values_and_errors_of_its_own_url(client, team) -> None:
+    login(client, "auditor", team, "aud")
+    for actor in ("mallory", "erin", "mallory"):
+        html = client.get(f"/audit/?actor={actor}&since=not-a-date").content.decode()
+        assert f'name="actor" value="{actor}"' in html
+        assert "Enter a valid date." in html
+    assert 'name="actor" value' not in client.get("/audit/").content.decode()
+
+
+def test_a_page_of_50_events_with_a_busy_month_stays_under_30_kb(client, team) -> None:
+    now = datetime.now(UTC)
+    for days_ago in range(30):
+        for outcome in Outcome:
+            events_at(now - timedelta(days=days_ago), count=2, outcome=outcome, team=team)
+    for n in range(50):
+        event(
+            team=team,
+            actor=f"member{n:02d}",
+            target=Target("llm", str(4000 + n), f"llm-{n:04d}"),
+            message=f"member{n:02d} did llm.create on llm-{n:04d} (event {999_900 + n}).",
+        )
+    login(client, "auditor", team, "aud")
+    html = client.get("/audit/").content.decode()
+    assert html.count("<tr><td><a href=") == 50
+    assert len(html.encode()) < 30_000
