@@ -2,6 +2,8 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from datetime import datetime
+from typing import NamedTuple
 
 from django.db import connections
 from django.db.models import Q, QuerySet
@@ -42,12 +44,31 @@ def llm_visible(*, user: User) -> QuerySet[LLMDefinition]:
     return LLMDefinition.objects.filter(Q(team__in=teams_for(user, Action.LLM_VIEW)) | _platform())
 
 
+class LLMRow(NamedTuple):
+    """One row of the LLM list: the columns it shows and nothing else. Read as plain values,
+    not models: building 51 model instances cost more than the query. A tuple, so that the
+    rows of a page can make the key of their own rendered HTML (views.browse.rendered_rows)."""
+
+    pk: int
+    name: str
+    type: str
+    model: str
+    enabled: bool
+    upstream_state: str
+    ownership: str
+    team_id: int | None
+    updated_at: datetime
+
+
+_ROW_COLUMNS = ("id", *LLMRow._fields[1:])
+
+
 @dataclass(frozen=True)
 class LLMPage:
     """One page of a list, told apart from the next by fetching one row more than it shows:
     no COUNT(*) over every row a team can see, which is what made large lists slow."""
 
-    object_list: list[LLMDefinition]
+    object_list: list[LLMRow]
     number: int
     has_next: bool
     size: int = PAGE_SIZE
@@ -114,7 +135,7 @@ def _page_number(page: int | str | None) -> int:
 
 def _rows(
     branches: list[QuerySet[LLMDefinition]], fields: tuple[str, ...], start: int, stop: int
-) -> list[LLMDefinition]:
+) -> list[LLMRow]:
     """Rows start..stop of the branches together, in the order of `fields`.
 
     The team's LLMs and the built-in ones are separate branches so that each can be read
@@ -122,15 +143,18 @@ def _rows(
     the (team, name) index nor a top-N shortcut, and reads every row the team has. Where the
     database takes LIMIT inside UNION ALL (PostgreSQL), each branch stops at `stop` rows;
     elsewhere (SQLite) the branches are OR-ed, which SQLite plans well enough."""
-    if len(branches) == 1:
-        return list(branches[0].order_by(*fields)[start:stop])
-    if connections[branches[0].db].features.supports_slicing_ordering_in_compound:
-        first, *rest = (branch.order_by(*fields)[:stop] for branch in branches)
-        return list(first.union(*rest, all=True).order_by(*fields)[start:stop])
-    combined = branches[0]
-    for branch in branches[1:]:
-        combined = combined | branch
-    return list(combined.order_by(*fields)[start:stop])
+    columns = [branch.values_list(*_ROW_COLUMNS) for branch in branches]
+    if len(columns) == 1:
+        found = columns[0].order_by(*fields)[start:stop]
+    elif connections[columns[0].db].features.supports_slicing_ordering_in_compound:
+        first, *rest = (branch.order_by(*fields)[:stop] for branch in columns)
+        found = first.union(*rest, all=True).order_by(*fields)[start:stop]
+    else:
+        combined = columns[0]
+        for branch in columns[1:]:
+            combined = combined | branch
+        found = combined.order_by(*fields)[start:stop]
+    return [LLMRow(*values) for values in found]
 
 
 def llm_list(
@@ -162,13 +186,7 @@ def llm_list(
         matches = (
             Q(name__icontains=query) | Q(model__icontains=query) | Q(description__icontains=query)
         )
-    branches = [
-        branch.filter(matches).only(
-            "id", "name", "type", "model", "enabled", "upstream_state", "ownership", "team_id",
-            "updated_at",
-        )
-        for branch in branches
-    ]  # fmt: skip
+    branches = [branch.filter(matches) for branch in branches]
     key, descending, fields = _ordering(sort)
     number = _page_number(page)
     start = (number - 1) * PAGE_SIZE
