@@ -86,6 +86,7 @@ def main() -> int:
     from django.contrib.auth import get_user_model
 
     from llmadmin.teams.models import Membership, Role, Team
+    from tests.conftest import chromium_path
 
     from . import (
         audit_append,
@@ -198,7 +199,7 @@ def main() -> int:
 
                 if wanted(1):
                     say("\n[1] page weight in headless Chromium")
-                    if page_weight.chromium():
+                    if chromium_path():
                         results += page_weight.measure(base_url=base, sessions=sessions)
                     else:
                         say("  SKIPPED: no chromium on the PATH (set LLMADMIN_CHROMIUM)")

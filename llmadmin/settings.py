@@ -132,15 +132,13 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {
     "default": environment.cache(env, "CACHE_URL", default="locmemcache://llmadmin"),
-    # HTML looked up by everything it shows (the LLM list's rows, llms/views/browse.py): never
-    # stale, so each process keeps its own. No network round trip, no room taken in the shared
-    # cache (a live search makes an entry per keystroke) nor log-in counters evicted by them,
-    # and no one else who can write to Redis can plant HTML that the page then trusts.
-    "fragments": {
+    # What pages work out once and look up by everything it is made of (core/memo.py): never
+    # stale, so each process keeps its own, apart from the shared cache.
+    "memo": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "llmadmin-fragments",
-        "TIMEOUT": 60 * 60,
-        "OPTIONS": {"MAX_ENTRIES": 200},  # ~30 KB each: at most ~6 MB per worker
+        "LOCATION": "llmadmin-memo",
+        "TIMEOUT": None,  # nothing expires; the least recently used are pushed out
+        "OPTIONS": {"MAX_ENTRIES": 5000},  # mostly rows of ~0.5 KB: a few MB per worker
     },
 }
 

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from django.core.cache.backends.locmem import LocMemCache
 from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from llmadmin.core import memo
 from llmadmin.teams.models import Team
 from llmadmin.teams.permissions import User
 
@@ -147,16 +146,6 @@ def audit_event_page(
 # may commit in the other order. An hour after midnight no event stamped the day before can
 # still appear: that day's counts are settled.
 SETTLED_AFTER = timedelta(hours=1)
-# Settled counts never change; the key moves on with the window each day, so old entries
-# only need to go away. Kept in each process, apart from Django's cache: they are worked out
-# from the database wherever they are missing, so workers and instances need not share them,
-# and a search typed letter by letter can't push the log-in throttle's counts out of a
-# local-memory cache.
-_settled_counts = LocMemCache(
-    "llmadmin.audit.settled-counts",
-    {"TIMEOUT": 2 * 24 * 3600, "OPTIONS": {"MAX_ENTRIES": 1000}},
-)
-
 DailyCounts = dict[tuple[date, str], int]
 
 
@@ -187,8 +176,7 @@ def _settled_counts_key(*, events: QuerySet[AuditEvent], first: date, settled: d
         .first()
     )
     sql, params = events.order_by().query.sql_with_params()
-    identity = repr((sql, params, first, settled, newest)).encode()
-    return f"audit:settled-counts:{hashlib.sha256(identity).hexdigest()}"
+    return memo.key("audit-settled-counts", sql, params, first, settled, newest)
 
 
 def audit_event_daily_counts(
@@ -204,13 +192,19 @@ def audit_event_daily_counts(
     open_from = ((now or timezone.now()) - SETTLED_AFTER).astimezone(UTC).date()
     settled = min(open_from, last + timedelta(days=1))
     key = _settled_counts_key(events=events, first=first, settled=settled)
-    counts: DailyCounts | None = _settled_counts.get(key)
-    if counts is None:
-        counts = _grouped_counts(events=events, first=first, last=last)
-        _settled_counts.set(key, {k: n for k, n in counts.items() if k[0] < settled})
-    elif settled <= last:
-        counts |= _grouped_counts(events=events, first=max(first, settled), last=last)
-    return counts
+    counted_now: list[DailyCounts] = []
+
+    def count_settled_days() -> DailyCounts:
+        # Count the whole window in the one query, and remember the settled part of it.
+        counted_now.append(_grouped_counts(events=events, first=first, last=last))
+        return {k: n for k, n in counted_now[0].items() if k[0] < settled}
+
+    counts = memo.recall(key, count_settled_days)
+    if counted_now:
+        return counted_now[0]
+    if settled <= last:
+        return counts | _grouped_counts(events=events, first=max(first, settled), last=last)
+    return dict(counts)
 
 
 def audit_event_position(*, event: AuditEvent) -> ChainPosition:

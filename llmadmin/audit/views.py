@@ -1,20 +1,17 @@
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Callable
-from functools import lru_cache
 
-from django.core.cache.backends.locmem import LocMemCache
 from django.forms.renderers import get_default_renderer
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.template import Engine
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
+from llmadmin.core import memo
 from llmadmin.core.errors import parse_id
 from llmadmin.core.http import AppRequest
 from llmadmin.teams.decorators import team_action_required
@@ -36,73 +33,39 @@ ROW_FIELDS = (
     "target_type", "target_id", "target_label", "team_slug",
 )  # fmt: skip
 
-# Parts of the list page that are functions of their input alone (an event's row, the chart
-# of some counts, the filter fields of a query) are rendered once and then read from memory,
-# keyed by that input and by the source of the templates: a key can't go stale, so nothing
-# ever needs invalidating. Kept in each process and apart from Django's cache: a part
-# missing is simply rendered again, so workers and instances need not share them, and
-# filling this can't push the log-in throttle's counts out of a local-memory cache.
-# A row is about 400 bytes.
-_fragments = LocMemCache(
-    "llmadmin.audit.fragments", {"TIMEOUT": None, "OPTIONS": {"MAX_ENTRIES": 5000}}
-)
-
 
 def _cursor(value: str | None) -> int | None:
     return parse_id(value)
 
 
-@lru_cache(maxsize=8)
-def _source_digest(source: str) -> str:
-    return hashlib.sha256(source.encode()).hexdigest()
-
-
-def _templates() -> list[str]:
-    """Digests of the templates the fragments come from, part of every key, so that a changed
-    template (DEBUG reloads them) is a new key rather than a stale fragment."""
-    engine = Engine.get_default()
-    names = (LIST_TEMPLATE, get_default_renderer().field_template_name)
-    return [_source_digest(engine.get_template(name).source) for name in names]
-
-
-def _key(templates: list[str], *parts: object) -> str:
-    return f"audit:{hashlib.sha256(repr((templates, parts)).encode()).hexdigest()}"
-
-
-def _fragment(key: str, render: Callable[[], str]) -> SafeString:
-    html = _fragments.get(key)
-    if html is None:
-        html = render()
-        _fragments.set(key, html)
-    # Our own templates' output, escaped when it was rendered.
-    return mark_safe(html)  # noqa: S308
+def _made_with() -> tuple[str, ...]:
+    # The row, chart and field templates: part of every key of HTML from them.
+    return memo.templates_version(LIST_TEMPLATE, get_default_renderer().field_template_name)
 
 
 def event_rows(events: list[AuditEvent], *, all_teams: bool) -> SafeString:
-    """The table rows of `events`, from memory where they were rendered before (one lookup
-    for the page); only an org admin's rows have a Team column."""
-    templates = _templates()
-    keys = {
-        _key(templates, "row", all_teams, [getattr(e, field) for field in ROW_FIELDS]): e
+    """The table rows of `events`, each rendered once and then looked up (core.memo) by what
+    it shows; only an org admin's rows have a Team column."""
+    made_with = _made_with()
+
+    def render(event: AuditEvent) -> Callable[[], str]:
+        context = {"event": event, "all_teams": all_teams}
+        return lambda: render_to_string(f"{LIST_TEMPLATE}#event-row", context)
+
+    rows = {
+        memo.key("audit-row", made_with, all_teams, [getattr(e, f) for f in ROW_FIELDS]): render(e)
         for e in events
     }
-    found = _fragments.get_many(keys)
-    rendered = {
-        key: render_to_string(f"{LIST_TEMPLATE}#event-row", {"event": e, "all_teams": all_teams})
-        for key, e in keys.items()
-        if key not in found
-    }
-    _fragments.set_many(rendered)
-    return mark_safe("".join(found.get(key) or rendered[key] for key in keys))  # noqa: S308
+    return mark_safe("".join(memo.recall_many(rows)))  # noqa: S308 - our template escaped it
 
 
 def chart_html(counts: ChartCounts) -> SafeString:
-    """The chart of these counts, drawn only if it isn't in memory already."""
+    """The chart of these counts, drawn once for them."""
 
     def draw() -> str:
         return render_to_string(f"{LIST_TEMPLATE}#chart", {"chart": chart_draw(counts)})
 
-    return _fragment(_key(_templates(), "chart", counts), draw)
+    return mark_safe(memo.recall(memo.key("audit-chart", _made_with(), counts), draw))  # noqa: S308
 
 
 def filter_fields(request: AppRequest, form: EventFilterForm) -> SafeString:
@@ -116,7 +79,8 @@ def filter_fields(request: AppRequest, form: EventFilterForm) -> SafeString:
     if "team" in form.fields:
         return mark_safe(render_fields())  # noqa: S308
     values = [(name, request.GET.getlist(name)) for name in form.fields]
-    return _fragment(_key(_templates(), "filters", form.is_bound, values), render_fields)
+    name = memo.key("audit-filters", _made_with(), form.is_bound, values)
+    return mark_safe(memo.recall(name, render_fields))  # noqa: S308
 
 
 @require_GET

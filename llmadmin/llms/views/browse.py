@@ -1,15 +1,12 @@
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from datetime import datetime
-from functools import lru_cache
 
 from django.contrib.auth.decorators import login_required
-from django.core.cache import caches
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.template.loader import get_template, render_to_string
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
@@ -17,6 +14,7 @@ from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
 from llmadmin.audit.recorder import Origin
+from llmadmin.core import memo
 from llmadmin.core.http import AppRequest
 from llmadmin.teams.decorators import deny, team_action_required
 from llmadmin.teams.models import Team
@@ -59,36 +57,24 @@ def with_row_text(llms: Iterable[LLMDefinition]) -> list[LLMDefinition]:
     return rows
 
 
-def _digest(text: str) -> str:
-    return hashlib.blake2b(text.encode(), digest_size=16).hexdigest()
-
-
-# Keyed by the template's source string: the same object each time, its hash cached by Python.
-_source_digest = lru_cache(maxsize=4)(_digest)
-
-
 def rendered_rows(rows: list[selectors.LLMRow], *, can_toggle: bool) -> SafeString:
-    """The <tr>s of a list page, rendered once and then taken from the "fragments" cache.
-
-    The key is made of everything the rows show: every column of every row, the one flag
-    their buttons depend on, how this request prints URLs and times (script prefix, time
-    zone) and the template's own source. A changed LLM, another person's rights or a new
-    release make a new key, so an entry can't be stale or show rows the person didn't just
-    read themselves, and each process may keep its own (settings.CACHES). The key does not
-    rely on `version`: marking an LLM missing upstream or assigning it does not bump it."""
+    """The <tr>s of a list page, each rendered once and then looked up (core.memo) by
+    everything it shows: its columns, the flag its button depends on, how this request
+    prints URLs and times (script prefix, time zone) and the template. A changed LLM or
+    another person's rights make another key, so a row can't be stale or show more than the
+    person just read themselves. The key does not rely on `version`: marking an LLM missing
+    upstream or assigning it does not bump it."""
     prefix = reverse("llms:list")
-    source = get_template(LIST_TEMPLATE).template.source  # type: ignore[attr-defined]
     zone = timezone.get_current_timezone_name()
-    made_of = (_source_digest(source), prefix, zone, can_toggle, rows)
-    key = f"llmadmin:llm-rows:{_digest(repr(made_of))}"
-    fragments = caches["fragments"]
-    html = fragments.get(key)
-    if html is None:
-        llms = [{**row._asdict(), **row_text(prefix, row.pk, row.updated_at)} for row in rows]
-        context = {"llms": llms, "can_toggle": can_toggle}
-        html = render_to_string(f"{LIST_TEMPLATE}#llm-rows", context)
-        fragments.set(key, html)
-    return mark_safe(html)  # noqa: S308 - rendered by our template, escaped there
+    made_with = (memo.templates_version(LIST_TEMPLATE), prefix, zone, can_toggle)
+
+    def render(row: selectors.LLMRow) -> Callable[[], str]:
+        llm = {**row._asdict(), **row_text(prefix, row.pk, row.updated_at)}
+        context = {"llm": llm, "can_toggle": can_toggle}
+        return lambda: render_to_string(f"{LIST_TEMPLATE}#llm-row", context)
+
+    html = memo.recall_many({memo.key("llm-row", made_with, row): render(row) for row in rows})
+    return mark_safe("".join(html))  # noqa: S308 - rendered by our template, escaped there
 
 
 def llm_flags(user: User, llm: LLMDefinition) -> dict[str, bool]:

@@ -1,0 +1,55 @@
+"""What a page works out once and then looks up by everything it is made of: the HTML of a
+list row, a chart, the counts of days that are over.
+
+A key is a digest of all the inputs (and, for HTML, of the templates' source), so an entry
+can't go stale: a changed input is another key, and an unused entry is simply pushed out.
+That makes a memory per process enough and safe: `settings.CACHES["memo"]`, local memory,
+never Django's shared cache. No network round trip; a typed-in search filling it can't push
+the log-in throttle's counters out; and nobody able to write to Redis can plant HTML that a
+page then trusts.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
+
+from django.core.cache import caches
+from django.template import engines
+
+T = TypeVar("T")
+
+
+def key(*parts: object) -> str:
+    """The key of whatever is made of `parts` (their repr must say all that matters)."""
+    return "memo:" + hashlib.blake2b(repr(parts).encode(), digest_size=20).hexdigest()
+
+
+@functools.lru_cache(maxsize=32)
+def _digest(source: str) -> str:
+    return hashlib.blake2b(source.encode(), digest_size=16).hexdigest()
+
+
+def templates_version(*names: str) -> tuple[str, ...]:
+    """Part of the key of HTML from these templates: with DEBUG on they reload as they are
+    edited, and a changed template must not serve HTML rendered by the old one."""
+    engine = engines["django"]
+    return tuple(_digest(engine.get_template(name).template.source) for name in names)  # type: ignore[attr-defined]
+
+
+def recall(name: str, compute: Callable[[], T]) -> T:
+    """The value remembered under `name` (from `key()`), computed and remembered if missing."""
+    return recall_many({name: compute})[0]
+
+
+def recall_many(computes: Mapping[str, Callable[[], T]]) -> list[T]:
+    """The values under these names, in their order: one look-up for all, and only the
+    missing ones computed."""
+    memo = caches["memo"]
+    found: dict[str, Any] = memo.get_many(list(computes))
+    missing = {name: compute() for name, compute in computes.items() if name not in found}
+    if missing:
+        memo.set_many(missing)
+    return [found[name] if name in found else missing[name] for name in computes]
