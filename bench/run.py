@@ -157,10 +157,8 @@ def main() -> int:
                     counts["/audit/"].append((10_000, query_counts.count("/audit/", "auditor")))
                 if wanted(4):
                     say(f"\n[4] list throughput: {llm_rows:,} LLMs in the team")
-                    results.append(
-                        list_throughput.measure(
-                            wrk_bin, base_url=base, editor=sessions["editor"], llms=llm_rows
-                        )
+                    results += list_throughput.measure(
+                        wrk_bin, base_url=base, editor=sessions["editor"], llms=llm_rows
                     )
 
                 if wanted(2) and small:

@@ -69,9 +69,12 @@ def rendered_rows(rows: list[selectors.LLMRow], *, can_toggle: bool) -> SafeStri
     made_with = (memo.templates_version(LIST_TEMPLATE), prefix, zone, can_toggle)
 
     def render(row: selectors.LLMRow) -> Callable[[], str]:
-        llm = {**row._asdict(), **row_text(prefix, row.pk, row.updated_at)}
-        context = {"llm": llm, "can_toggle": can_toggle}
-        return lambda: render_to_string(f"{LIST_TEMPLATE}#llm-row", context)
+        def rendered() -> str:  # only for a row not remembered yet
+            llm = {**row._asdict(), **row_text(prefix, row.pk, row.updated_at)}
+            context = {"llm": llm, "can_toggle": can_toggle}
+            return render_to_string(f"{LIST_TEMPLATE}#llm-row", context)
+
+        return rendered
 
     html = memo.recall_many({memo.key("llm-row", made_with, row): render(row) for row in rows})
     return mark_safe("".join(html))  # noqa: S308 - rendered by our template, escaped there
