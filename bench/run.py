@@ -143,10 +143,8 @@ def main() -> int:
 
                 if wanted(3):
                     say("\n[3] create overhead")
-                    results.append(
-                        create_overhead.measure(
-                            base_url=base, emulator_url=emu.url, editor=sessions["editor"]
-                        )
+                    results += create_overhead.measure(
+                        base_url=base, emulator_url=emu.url, editor=sessions["editor"]
                     )
 
                 if wanted(4) or wanted(6) or wanted(1):
