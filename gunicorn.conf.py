@@ -40,3 +40,12 @@ logconfig_dict = {
         "gunicorn.error": {"level": loglevel.upper(), "handlers": ["console"], "propagate": False},
     },
 }
+
+
+def pre_fork(server: object, worker: object) -> None:
+    """The app is loaded here, in the master, before the workers fork (preload_app). A
+    database connection opened meanwhile would be inherited by every worker, which would then
+    interleave their queries on one socket: close any, so that each worker opens its own."""
+    from django.db import connections
+
+    connections.close_all()
