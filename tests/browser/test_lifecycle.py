@@ -35,6 +35,32 @@ def test_live_search_filters_as_you_type_and_is_bookmarkable(page, log_in) -> No
     expect(page.get_by_label("Search")).to_have_value("claude")
 
 
+def test_sort_headers_and_page_links_swap_the_results_and_keep_the_url(page, log_in) -> None:
+    log_in("viewer")
+    team = Team.objects.get(slug="platform")
+    LLMDefinition.objects.bulk_create(
+        LLMDefinition(team=team, name=f"llm-{n:02d}", vectara_id=f"v{n}", model=f"m-{99 - n:02d}")
+        for n in range(51)
+    )
+    page.goto("/llms/")
+    page.evaluate("window.notReloaded = true")
+    first_name = page.locator("#llm-results tbody tr:first-child td:first-child")
+    expect(first_name).to_have_text("llm-00")
+
+    page.get_by_role("link", name="Model").click()  # m-48 (llm-51…) sorts before m-99 (llm-00)
+    expect(page).to_have_url(re.compile(r"sort=model"))
+    expect(first_name).to_have_text("llm-50")
+    page.get_by_role("link", name="Next").click()
+    expect(page).to_have_url(re.compile(r"sort=model.*page=2"))
+    expect(page.locator("#llm-results tbody tr")).to_have_count(1)
+    expect(first_name).to_have_text("llm-00")
+
+    page.get_by_label("Search").press_sequentially("llm-1", delay=30)  # keeps the sort
+    expect(page).to_have_url(re.compile(r"q=llm-1.*sort=model"))
+    expect(first_name).to_have_text("llm-19")
+    assert page.evaluate("window.notReloaded") is True
+
+
 def test_disable_and_enable_swap_the_row_in_place(page, log_in, emulator) -> None:
     log_in("editor")
     llm = seeded(emulator, Team.objects.get(slug="platform"))
