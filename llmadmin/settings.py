@@ -112,14 +112,12 @@ DATABASES = {
     )
 }
 DATABASES["default"].setdefault("ATOMIC_REQUESTS", False)
-if not DEBUG:
-    # Each worker keeps its connection for a minute instead of opening one per request (about
-    # 10 ms on PostgreSQL, more than most pages' own work), checked before reuse so a restarted
-    # database or a proxy that dropped it costs a reconnect, not an error. Not with DEBUG:
-    # the development server's thread per request would leave them open. A DATABASE_URL's own
-    # ?conn_max_age= wins.
-    DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
-    DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
+# Each worker keeps its connections (this one and "audit" below) for a minute instead of
+# opening one per request (7-10 ms on PostgreSQL, more than most pages' own work), checked
+# before reuse so a restarted database or a proxy that dropped one costs a reconnect, not an
+# error. A DATABASE_URL's own ?conn_max_age= wins.
+DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
+DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 # A second connection to the same database, so that an audit event of a failed or denied
 # action commits on its own even when the caller's transaction rolls back (audit/recorder.py).
 # In tests it mirrors "default" and so uses the same test database.
@@ -132,13 +130,22 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {
     "default": environment.cache(env, "CACHE_URL", default="locmemcache://llmadmin"),
-    # What pages work out once and look up by everything it is made of (core/memo.py): never
-    # stale, so each process keeps its own, apart from the shared cache.
+    # What pages work out once and look up by everything it is made of (core/memo.py): each
+    # process keeps its own, apart from the shared cache. Nothing expires; when full, the
+    # least recently used third goes. "memo": list rows (~0.5 KB) and day counts (~2 KB), at
+    # most ~5 MB. "memo_large": charts (~9 KB) and filter fields (~2 KB plus the query typed),
+    # at most ~2 MB, so that their churn (a chart per new count) can't push the rows out.
     "memo": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "llmadmin-memo",
-        "TIMEOUT": None,  # nothing expires; the least recently used are pushed out
-        "OPTIONS": {"MAX_ENTRIES": 5000},  # mostly rows of ~0.5 KB: a few MB per worker
+        "TIMEOUT": None,
+        "OPTIONS": {"MAX_ENTRIES": 5000},
+    },
+    "memo_large": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "llmadmin-memo-large",
+        "TIMEOUT": None,
+        "OPTIONS": {"MAX_ENTRIES": 200},
     },
 }
 

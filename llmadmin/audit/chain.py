@@ -166,11 +166,14 @@ def append(event: AuditEvent, *, using: str = "default") -> AuditEvent:
     """
     connection = connections[using]
     if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(f"SELECT last_mac FROM {_HEAD} WHERE id = %s", [HEAD_PK])  # noqa: S608
-            seen = cursor.fetchone()
-        if seen is not None and _swap_head_and_insert(event, connection, seen[0]):
-            return event
+        # Outside atomic(), so say it: a failure here dooms the caller's transaction, as it
+        # does PostgreSQL's, rather than let a caught error end in a COMMIT that rolls back.
+        with transaction.mark_for_rollback_on_error(using):
+            with connection.cursor() as cursor:
+                cursor.execute(f"SELECT last_mac FROM {_HEAD} WHERE id = %s", [HEAD_PK])  # noqa: S608
+                seen = cursor.fetchone()
+            if seen is not None and _swap_head_and_insert(event, connection, seen[0]):
+                return event
     # Inside the caller's transaction no savepoint is needed: a failure here must roll the
     # caller's change back too, as the event and the change stand or fall together.
     with transaction.atomic(using=using, savepoint=False):

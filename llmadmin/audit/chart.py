@@ -111,13 +111,6 @@ def audit_event_chart_counts(
     return ChartCounts(first, last, tuple(sorted((day, o, n) for (day, o), n in counts.items())))
 
 
-def audit_event_chart(
-    *, events: QuerySet[AuditEvent], until: date | None = None, today: date | None = None
-) -> Chart:
-    """The chart of `events` (see audit_event_chart_counts)."""
-    return chart_draw(audit_event_chart_counts(events=events, until=until, today=today))
-
-
 def chart_draw(window_counts: ChartCounts) -> Chart:
     """The chart of these counts: its geometry, its tooltips and the sentence it comes down to."""
     first, last = window_counts.first, window_counts.last

@@ -82,6 +82,8 @@ def record(
     A success inside the caller's transaction is part of it and rolls back with it (the
     action didn't happen after all). A failure or refusal is kept whatever the caller's
     transaction does: inside one, it is written on a second connection that commits at once.
+    An error writing a success inside the caller's transaction dooms that transaction: let
+    it propagate out of the atomic block rather than catch it inside.
     """
     event = AuditEvent(
         occurred_at=timezone.now(),

@@ -146,6 +146,9 @@ def audit_event_page(
 # may commit in the other order. An hour after midnight no event stamped the day before can
 # still appear: that day's counts are settled.
 SETTLED_AFTER = timedelta(hours=1)
+# How long settled counts are remembered: the bound on how long an event committed more than
+# SETTLED_AFTER late (see _settled_counts_key) can be missing from the chart.
+SETTLED_COUNTS_SECONDS = 60 * 60
 DailyCounts = dict[tuple[date, str], int]
 
 
@@ -166,9 +169,12 @@ def _grouped_counts(*, events: QuerySet[AuditEvent], first: date, last: date) ->
 
 def _settled_counts_key(*, events: QuerySet[AuditEvent], first: date, settled: date) -> str:
     """Names the counts of `events` from `first` up to `settled`: the query itself (scope and
-    filters, so one team's counts never answer another's) and the newest event before
-    `settled`, whose MAC seals every event chained before it, so a restored or reloaded log
-    is a new key rather than stale counts."""
+    filters, so one team's counts never answer another's) and the id and MAC of the newest
+    event stamped before `settled`, so that a log restored or loaded anew is another key.
+
+    It does not name events stamped before `settled` but committed after it was taken (more
+    than SETTLED_AFTER late, or stamped by an instance whose clock is behind): such counts
+    are remembered for SETTLED_COUNTS_SECONDS only."""
     newest = (
         AuditEvent.objects.filter(occurred_at__lt=_day_start(settled))
         .order_by("-occurred_at", "-id")
@@ -184,7 +190,7 @@ def audit_event_daily_counts(
 ) -> DailyCounts:
     """How many of `events` happened on each UTC day from `first` to `last`, per outcome.
 
-    The log is append-only, so the counts of settled days are cached (see
+    The log is append-only, so the counts of settled days are remembered (core.memo; see
     _settled_counts_key) and only the days still open are counted again: one grouped query
     bounded by the dates either way, so its cost follows the window, not the log."""
     if events.query.is_empty():  # none(): nothing to count, and no SQL to name it by
@@ -199,7 +205,7 @@ def audit_event_daily_counts(
         counted_now.append(_grouped_counts(events=events, first=first, last=last))
         return {k: n for k, n in counted_now[0].items() if k[0] < settled}
 
-    counts = memo.recall(key, count_settled_days)
+    counts = memo.recall(key, count_settled_days, timeout=SETTLED_COUNTS_SECONDS)
     if counted_now:
         return counted_now[0]
     if settled <= last:

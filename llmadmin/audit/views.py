@@ -7,7 +7,9 @@ from django.forms.renderers import get_default_renderer
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
+from django.urls import get_script_prefix
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
@@ -38,9 +40,11 @@ def _cursor(value: str | None) -> int | None:
     return parse_id(value)
 
 
-def _made_with() -> tuple[str, ...]:
-    # The row, chart and field templates: part of every key of HTML from them.
-    return memo.templates_version(LIST_TEMPLATE, get_default_renderer().field_template_name)
+def _made_with() -> tuple[object, ...]:
+    """Part of every key of HTML from this page: its templates, and how this request prints
+    URLs and words (script prefix, language)."""
+    templates = memo.templates_version(LIST_TEMPLATE, get_default_renderer().field_template_name)
+    return (templates, get_script_prefix(), get_language())
 
 
 def event_rows(events: list[AuditEvent], *, all_teams: bool) -> SafeString:
@@ -65,7 +69,8 @@ def chart_html(counts: ChartCounts) -> SafeString:
     def draw() -> str:
         return render_to_string(f"{LIST_TEMPLATE}#chart", {"chart": chart_draw(counts)})
 
-    return mark_safe(memo.recall(memo.key("audit-chart", _made_with(), counts), draw))  # noqa: S308
+    name = memo.key("audit-chart", _made_with(), counts)
+    return mark_safe(memo.recall(name, draw, using="memo_large"))  # noqa: S308
 
 
 def filter_fields(request: AppRequest, form: EventFilterForm) -> SafeString:
@@ -80,7 +85,7 @@ def filter_fields(request: AppRequest, form: EventFilterForm) -> SafeString:
         return mark_safe(render_fields())  # noqa: S308
     values = [(name, request.GET.getlist(name)) for name in form.fields]
     name = memo.key("audit-filters", _made_with(), form.is_bound, values)
-    return mark_safe(memo.recall(name, render_fields))  # noqa: S308
+    return mark_safe(memo.recall(name, render_fields, using="memo_large"))  # noqa: S308
 
 
 @require_GET

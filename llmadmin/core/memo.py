@@ -1,12 +1,14 @@
 """What a page works out once and then looks up by everything it is made of: the HTML of a
 list row, a chart, the counts of days that are over.
 
-A key is a digest of all the inputs (and, for HTML, of the templates' source), so an entry
-can't go stale: a changed input is another key, and an unused entry is simply pushed out.
-That makes a memory per process enough and safe: `settings.CACHES["memo"]`, local memory,
-never Django's shared cache. No network round trip; a typed-in search filling it can't push
-the log-in throttle's counters out; and nobody able to write to Redis can plant HTML that a
-page then trusts.
+A key is a digest of all the inputs (and, for HTML, of the templates' source), so a changed
+input is another key and nothing needs invalidating; an unused entry is simply pushed out.
+That holds only as far as the key names every input: each caller says what its key leaves
+out and why that is safe. It makes a memory per process enough: `settings.CACHES["memo"]`
+(many small entries: rows, counts) and `CACHES["memo_large"]` (few large ones: a chart,
+filter fields), both local memory, never Django's shared cache. No network round trip; a
+typed-in search filling them can't push the log-in throttle's counters out; and nobody able
+to write to Redis can plant HTML that a page then trusts.
 """
 
 from __future__ import annotations
@@ -39,15 +41,23 @@ def templates_version(*names: str) -> tuple[str, ...]:
     return tuple(_digest(engine.get_template(name).template.source) for name in names)  # type: ignore[attr-defined]
 
 
-def recall(name: str, compute: Callable[[], T]) -> T:
-    """The value remembered under `name` (from `key()`), computed and remembered if missing."""
-    return recall_many({name: compute})[0]
+def recall(
+    name: str, compute: Callable[[], T], *, using: str = "memo", timeout: float | None = None
+) -> T:
+    """The value remembered under `name` (from `key()`), computed and remembered if missing;
+    `timeout` (seconds) for a value that may turn wrong in a way its key can't tell."""
+    memo = caches[using]
+    found: T | None = memo.get(name)
+    if found is None:
+        found = compute()
+        memo.set(name, found, timeout=timeout)
+    return found
 
 
-def recall_many(computes: Mapping[str, Callable[[], T]]) -> list[T]:
+def recall_many(computes: Mapping[str, Callable[[], T]], *, using: str = "memo") -> list[T]:
     """The values under these names, in their order: one look-up for all, and only the
     missing ones computed."""
-    memo = caches["memo"]
+    memo = caches[using]
     found: dict[str, Any] = memo.get_many(list(computes))
     missing = {name: compute() for name, compute in computes.items() if name not in found}
     if missing:

@@ -107,8 +107,9 @@ def teams_for(user: User, action: Action) -> QuerySet[Team]:
     ).distinct()
 
 
-# Set on a user object by teams.selectors.team_choices, which reads all their memberships:
-# {team id: role}. A user object lives for one request, so this is never staler than it.
+# Set on a request's user object by teams.selectors.team_choices_for_request, which reads
+# all their memberships: {team id: role}. That object lives for one request, so this is
+# never staler than the request (a role changed during it applies from the next one).
 ROLES_READ = "_llmadmin_roles"
 
 

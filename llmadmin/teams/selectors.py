@@ -28,11 +28,7 @@ def team_choices(*, user: User) -> list[TeamChoice]:
     if user.is_superuser:
         return [TeamChoice(team, None) for team in Team.objects.order_by("name")]
     memberships = Membership.objects.filter(user=user).select_related("team").order_by("team__name")
-    choices = [TeamChoice(m.team, m.role) for m in memberships]
-    # Every role of theirs is known now: later permission checks on this user object (the
-    # services' own) answer from it instead of asking the database again.
-    setattr(user, ROLES_READ, {c.team.pk: c.role for c in choices})
-    return choices
+    return [TeamChoice(m.team, m.role) for m in memberships]
 
 
 def team_choices_for_request(request: HttpRequest) -> list[TeamChoice]:
@@ -42,6 +38,10 @@ def team_choices_for_request(request: HttpRequest) -> list[TeamChoice]:
     if cached is None:
         cached = team_choices(user=request.user)
         setattr(request, _REQUEST_CACHE, cached)
+        # The request's user object lives as long as the request: the services' own
+        # permission checks on it answer from these roles instead of asking again.
+        if request.user.is_authenticated and not request.user.is_superuser:
+            setattr(request.user, ROLES_READ, {c.team.pk: c.role for c in cached})
     return cached
 
 

@@ -7,13 +7,15 @@ import threading
 from pathlib import Path
 
 import pytest
-from django.db import connection, connections
+from django.db import DatabaseError, connection, connections, transaction
+from django.db.transaction import TransactionManagementError
 
 from llmadmin.audit import chain
 from llmadmin.audit.chain import GENESIS, mac_for
 from llmadmin.audit.models import AuditEvent, Outcome
 from llmadmin.audit.recorder import Origin, record
 from llmadmin.audit.verify import verify_chain
+from llmadmin.teams.models import Team
 from tests.audit.factories import event
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -135,3 +137,21 @@ def test_a_malformed_trusted_proxy_stops_start_up() -> None:
     result = start(DEBUG="true", LLMADMIN_TRUSTED_PROXIES="10.0.0.0/8,proxy.internal")
     assert result.returncode != 0
     assert "LLMADMIN_TRUSTED_PROXIES has 'proxy.internal'" in result.stderr
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_failed_append_inside_a_transaction_cannot_be_committed_quietly() -> None:
+    """The event and the change it records stand or fall together: a caller that swallows
+    the append's error can't go on and commit the change without its event."""
+    event(message="the chain has a head")
+    with pytest.raises(TransactionManagementError), transaction.atomic():
+        Team.objects.create(slug="kept-alone", name="Kept alone")
+        with pytest.raises(DatabaseError):  # the column's CHECK refuses a negative status
+            record(
+                origin=Origin.system("test"),
+                action="test.fails",
+                outcome=Outcome.SUCCESS,
+                upstream_status=-1,
+            )
+        Team.objects.create(slug="after", name="After")
+    assert not Team.objects.filter(slug__in=["kept-alone", "after"]).exists()

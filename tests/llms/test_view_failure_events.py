@@ -68,3 +68,18 @@ def test_after_the_window_the_same_failure_is_recorded_again(
     time.sleep(0.1)  # twice the window; a slower machine only waits longer, so no flake
     _view_with(editor_client, llm, settings, Fault.status(500))
     assert _failures() == [("gpt-team", 500), ("gpt-team", 500)]
+
+
+def test_with_the_cache_down_the_page_still_works_and_the_failure_is_recorded(
+    editor_client, team, settings
+) -> None:
+    llm = local_only(team)
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens there
+        },
+    }
+    assert DOWN in _view_with(editor_client, llm, settings, Fault.status(500))
+    assert _failures() == [("gpt-team", 500)]

@@ -3,6 +3,7 @@ share: the built-in refusal and the "missing upstream" mark."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,6 +18,8 @@ from llmadmin.vectara.errors import NotFound, VectaraError
 from llmadmin.vectara.types import LLM
 
 from ..models import LLMDefinition, Ownership, UpstreamState
+
+logger = logging.getLogger(__name__)
 
 # A failed read is recorded once per LLM and kind of failure in this many seconds.
 VIEW_FAILURE_WINDOW = 5 * 60
@@ -88,9 +91,14 @@ def _first_failure_in_window(llm: LLMDefinition, exc: VectaraError) -> bool:
 
     `cache.add` writes only a missing key and says whether it did, atomically in a shared
     cache (Redis), so two workers failing at the same moment don't both record; with the
-    default local-memory cache each worker records its own."""
+    default local-memory cache each worker records its own. With the cache down, record:
+    an event too many beats a detail page that fails."""
     key = f"llmadmin:llm-view-failure:{llm.pk}:{type(exc).__name__}:{exc.status}"
-    return bool(cache.add(key, 1, timeout=VIEW_FAILURE_WINDOW))
+    try:
+        return bool(cache.add(key, 1, timeout=VIEW_FAILURE_WINDOW))
+    except Exception:
+        logger.warning("The cache failed; recording this llm.view failure anyway", exc_info=True)
+        return True
 
 
 def llm_inspect(

@@ -10,6 +10,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
@@ -60,13 +61,14 @@ def with_row_text(llms: Iterable[LLMDefinition]) -> list[LLMDefinition]:
 def rendered_rows(rows: list[selectors.LLMRow], *, can_toggle: bool) -> SafeString:
     """The <tr>s of a list page, each rendered once and then looked up (core.memo) by
     everything it shows: its columns, the flag its button depends on, how this request
-    prints URLs and times (script prefix, time zone) and the template. A changed LLM or
+    prints URLs, times and words (script prefix, time zone, language) and the template. A
+    changed LLM or
     another person's rights make another key, so a row can't be stale or show more than the
     person just read themselves. The key does not rely on `version`: marking an LLM missing
     upstream or assigning it does not bump it."""
     prefix = reverse("llms:list")
     zone = timezone.get_current_timezone_name()
-    made_with = (memo.templates_version(LIST_TEMPLATE), prefix, zone, can_toggle)
+    made_with = (memo.templates_version(LIST_TEMPLATE), prefix, zone, get_language(), can_toggle)
 
     def render(row: selectors.LLMRow) -> Callable[[], str]:
         def rendered() -> str:  # only for a row not remembered yet
