@@ -96,7 +96,6 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "llmadmin.teams.context_processors.teams",
-                "llmadmin.audit.context_processors.audit_nav",
                 "llmadmin.core.context_processors.csp_nonce",
             ],
             "builtins": ["template_partials.templatetags.partials"],

@@ -21,7 +21,6 @@ from llmadmin.teams.permissions import Action
 
 from . import selectors
 from .chart import ChartCounts, audit_event_chart_counts, chart_draw
-from .context_processors import may
 from .diff import details_diff
 from .export import audit_export
 from .forms import KNOWN_ACTIONS, EventFilterForm
@@ -124,7 +123,6 @@ def event_list(request: AppRequest) -> HttpResponse:
             "all_teams": all_teams,
             "scope": scope,
             "chart_html": chart_html(audit_event_chart_counts(events=events, until=filters.until)),
-            "can_export": may(request, Action.AUDIT_EXPORT),
         },
     )
 

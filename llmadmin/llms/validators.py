@@ -82,20 +82,23 @@ SERVICE_ACCOUNT_FIELDS = (
 )
 
 
-def service_account_key(raw: str) -> None:
-    """A Google service account JSON key. Messages never quote the key: it is a secret."""
+def json_value(raw: str, *, fix: str, code: str) -> object:
+    """`raw` parsed as JSON, or an error that says where it breaks (never quoting the text,
+    which may be a secret) and, in `fix`, what to write instead."""
     try:
-        data = json.loads(raw)
+        return json.loads(raw)
     except (ValueError, RecursionError) as exc:
         where = (
             f" ({exc.msg} at line {exc.lineno}, column {exc.colno})"
             if isinstance(exc, json.JSONDecodeError)
             else ""
         )
-        raise ValidationError(
-            f"This is not valid JSON{where}. Paste the whole key file, from {{ to }}.",
-            code="key_json",
-        ) from None
+        raise ValidationError(f"This is not valid JSON{where}. {fix}", code=code) from None
+
+
+def service_account_key(raw: str) -> None:
+    """A Google service account JSON key. Messages never quote the key: it is a secret."""
+    data = json_value(raw, fix="Paste the whole key file, from { to }.", code="key_json")
     if not isinstance(data, dict) or data.get("type") != "service_account":
         raise ValidationError(
             'This JSON is not a service account key: its "type" must be "service_account". '

@@ -13,7 +13,7 @@ from llmadmin.audit.recorder import Attempt, Origin, Target
 from llmadmin.core.http import AppRequest
 
 from .models import Team
-from .permissions import Action, needs_sentence, teams_for
+from .permissions import Action, denied_message
 from .selectors import can_for_request, team_choices_for_request, team_current
 
 # HttpResponseBase: a view may stream (the audit export).
@@ -65,9 +65,12 @@ def team_action_required(
             else:
                 team = team_current(request)
             if in_any_team and not can_for_request(request, action, team):
-                team = teams_for(request.user, action).first() or team
+                choices = team_choices_for_request(request)
+                team = next(
+                    (c.team for c in choices if can_for_request(request, action, c.team)), team
+                )
             if not can_for_request(request, action, team):
-                message = f"{needs_sentence(action, team)} Ask a team admin for access."
+                message = denied_message(action, team)
                 raise deny(request, action=action, team=team, message=message)
             request.team = team
             return view(request, *args, **kwargs)

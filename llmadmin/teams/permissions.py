@@ -87,6 +87,11 @@ def needs_sentence(action: Action, team: Team | None = None) -> str:
     return f"This needs the {' or '.join(roles)} role in {where}; you don't have it."
 
 
+def denied_message(action: Action, team: Team | None) -> str:
+    """The whole refusal shown to a person: what is missing and what to do."""
+    return f"{needs_sentence(action, team)} Ask a team admin for access."
+
+
 def allowed(user: User, action: Action, *, role: str | None) -> bool:
     """The decision itself, given `user`'s role in the team (None when not a member)."""
     if not user.is_authenticated or not user.is_active:

@@ -6,7 +6,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from .models import Membership, Team
-from .permissions import ROLES_READ, Action, User, allowed
+from .permissions import ROLES_READ, Action, User, can
 
 SESSION_KEY = "current_team_id"
 _REQUEST_CACHE = "_llmadmin_team_choices"
@@ -63,11 +63,9 @@ def team_current(request: HttpRequest) -> Team | None:
 
 def can_for_request(request: HttpRequest, action: Action, team: Team | None) -> bool:
     """`can(request.user, action, team)`, answered from the person's memberships already read
-    for this request: the same rule, no query of its own."""
-    choice = None
-    if team is not None:
-        choice = next((c for c in team_choices_for_request(request) if c.team.pk == team.pk), None)
-    return allowed(request.user, action, role=choice.role if choice else None)
+    for this request (see team_choices_for_request): the same rule, no query of its own."""
+    team_choices_for_request(request)
+    return can(request.user, action, team)
 
 
 def team_members(*, team: Team) -> QuerySet[Membership]:

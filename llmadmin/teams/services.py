@@ -18,7 +18,7 @@ from llmadmin.audit.recorder import Attempt, Origin, Target
 from llmadmin.core.errors import ActionDenied, ApplicationError
 
 from .models import Membership, Role, Team
-from .permissions import Action, User, can, needs_sentence
+from .permissions import Action, User, can, denied_message, needs_sentence
 
 __all__ = [
     "ActionDenied",
@@ -35,9 +35,7 @@ def _member_target(membership: Membership) -> Target:
 
 def _check(actor: User, attempt: Attempt) -> None:
     if not can(actor, Action.MEMBERS_MANAGE, attempt.team):
-        raise attempt.deny(
-            f"{needs_sentence(Action.MEMBERS_MANAGE, attempt.team)} Ask a team admin for access."
-        )
+        raise attempt.deny(denied_message(Action.MEMBERS_MANAGE, attempt.team))
 
 
 def _check_role(attempt: Attempt, role: str) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from typing import Any, cast
 
@@ -74,18 +73,8 @@ def parse_json_object(raw: str) -> dict[str, Any]:
     raw = raw.strip()
     if not raw:
         return {}
-    try:
-        parsed = json.loads(raw)
-    except (ValueError, RecursionError) as exc:
-        where = (
-            f" ({exc.msg} at line {exc.lineno}, column {exc.colno})"
-            if isinstance(exc, json.JSONDecodeError)
-            else ""
-        )
-        raise forms.ValidationError(
-            f'This is not valid JSON{where}. Write an object such as {{"temperature": 0}}.',
-            code="json",
-        ) from None
+    fix = 'Write an object such as {"temperature": 0}.'
+    parsed = validators.json_value(raw, fix=fix, code="json")
     if not isinstance(parsed, dict):
         raise forms.ValidationError(
             'Write a JSON object, such as {"temperature": 0}, not a list or a single value.',

@@ -12,14 +12,13 @@ from urllib.parse import urljoin, urlsplit
 
 from llmadmin.audit.recorder import Attempt, Origin, Target
 from llmadmin.teams.models import Team
-from llmadmin.teams.permissions import Action, User, can
+from llmadmin.teams.permissions import Action, User, can, denied_message
 from llmadmin.vectara.contract import SECRET_AUTH_FIELDS
 
 from .. import outbound
 from ..models import LLMDefinition
 from ..spec import REDACTED, LLMSpec, redact_auth
 from ..uri_policy import UriCheck
-from .common import denied_message
 
 PROMPT = "ping"
 # Small enough to cost next to nothing; 16 is the least the Responses API accepts.

@@ -11,14 +11,14 @@ from django.db import DatabaseError, IntegrityError, transaction
 from llmadmin.audit.recorder import Attempt, Origin, Target
 from llmadmin.core.errors import ApplicationError
 from llmadmin.teams.models import Team
-from llmadmin.teams.permissions import Action, can
+from llmadmin.teams.permissions import Action, can, denied_message
 from llmadmin.vectara.client import VectaraClient, get_client
 from llmadmin.vectara.errors import BadRequest, Conflict, VectaraError
 from llmadmin.vectara.types import LLM
 
 from ..models import LLMDefinition
 from ..spec import LLMSpec
-from .common import denied_message, name_taken
+from .common import name_taken
 
 logger = logging.getLogger(__name__)
 

@@ -16,14 +16,13 @@ from django.utils import timezone
 from llmadmin.audit.recorder import Attempt, Origin, Target
 from llmadmin.core.errors import ApplicationError
 from llmadmin.teams.models import Team
-from llmadmin.teams.permissions import Action, User, can
+from llmadmin.teams.permissions import Action, User, can, denied_message
 from llmadmin.vectara.client import VectaraClient, get_client
 from llmadmin.vectara.contract import SECRET_AUTH_FIELDS
 from llmadmin.vectara.errors import InvalidResponse, VectaraError
 from llmadmin.vectara.types import LLM
 
 from ..models import LLMDefinition, Ownership, UpstreamState
-from .common import denied_message
 
 PAGE_SIZE = 100  # the contract's maximum: fewest round trips
 ACTION = "sync the LLMs with Vectara"

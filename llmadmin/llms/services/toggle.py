@@ -7,12 +7,11 @@ from django.db.models import F
 
 from llmadmin.audit.recorder import Attempt, Origin, Target
 from llmadmin.core.errors import ApplicationError
-from llmadmin.teams.permissions import Action, User, can
+from llmadmin.teams.permissions import Action, User, can, denied_message
 from llmadmin.vectara.client import VectaraClient, get_client
 from llmadmin.vectara.errors import NotFound, VectaraError
 
 from ..models import LLMDefinition, UpstreamState
-from .common import denied_message
 from .inspect import builtin_refusal, is_builtin, mark_upstream_state
 
 

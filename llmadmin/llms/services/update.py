@@ -9,14 +9,13 @@ from django.db import DatabaseError, transaction
 
 from llmadmin.audit.recorder import Attempt, Origin, Target
 from llmadmin.core.errors import ApplicationError
-from llmadmin.teams.permissions import Action, User, can
+from llmadmin.teams.permissions import Action, User, can, denied_message
 from llmadmin.vectara.client import VectaraClient, get_client
 from llmadmin.vectara.errors import BadRequest, VectaraError
 from llmadmin.vectara.types import LLM
 
 from ..models import LLMDefinition, Ownership
 from ..spec import REDACTED, LLMChanges, auth_fingerprint, public_auth
-from .common import denied_message
 
 logger = logging.getLogger(__name__)
 

@@ -19,7 +19,7 @@ from llmadmin.core import memo
 from llmadmin.core.http import AppRequest
 from llmadmin.teams.decorators import deny, team_action_required
 from llmadmin.teams.models import Team
-from llmadmin.teams.permissions import Action, User, can, needs_sentence
+from llmadmin.teams.permissions import Action, User, can, denied_message
 from llmadmin.teams.selectors import can_for_request
 
 from .. import selectors, services
@@ -103,7 +103,7 @@ def llm_for_action(request: AppRequest, pk: int, action: Action) -> LLMDefinitio
         message = builtin_refusal(llm, verbs.get(action, "changed"))
         raise deny(request, action=action, team=None, message=message)
     if not can(request.user, action, llm.team):
-        message = f"{needs_sentence(action, llm.team)} Ask a team admin for access."
+        message = denied_message(action, llm.team)
         raise deny(request, action=action, team=llm.team, message=message)
     return llm
 
