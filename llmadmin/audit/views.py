@@ -35,10 +35,6 @@ ROW_FIELDS = (
 )  # fmt: skip
 
 
-def _cursor(value: str | None) -> int | None:
-    return parse_id(value)
-
-
 def _made_with() -> tuple[object, ...]:
     """Part of every key of HTML from this page: its templates, and how this request prints
     URLs and words (script prefix, language)."""
@@ -101,8 +97,8 @@ def event_list(request: AppRequest) -> HttpResponse:
     )
     page = selectors.audit_event_page(
         events=events.only(*ROW_FIELDS),
-        before=_cursor(request.GET.get("before")),
-        after=_cursor(request.GET.get("after")),
+        before=parse_id(request.GET.get("before")),
+        after=parse_id(request.GET.get("after")),
     )
     if all_teams:
         scope = "every team"

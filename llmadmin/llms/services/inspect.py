@@ -69,9 +69,6 @@ class UpstreamComparison:
     message: str = ""
 
 
-COMPARED = ("name", "type", "model", "uri", "enabled", "auth type", "headers")
-
-
 def _differences(llm: LLMDefinition, upstream: LLM) -> tuple[Difference, ...]:
     pairs = {
         "name": (llm.name, upstream.name),

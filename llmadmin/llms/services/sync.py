@@ -18,11 +18,11 @@ from llmadmin.core.errors import ApplicationError
 from llmadmin.teams.models import Team
 from llmadmin.teams.permissions import Action, User, can, denied_message
 from llmadmin.vectara.client import VectaraClient, get_client
-from llmadmin.vectara.contract import SECRET_AUTH_FIELDS
 from llmadmin.vectara.errors import InvalidResponse, VectaraError
 from llmadmin.vectara.types import LLM
 
 from ..models import LLMDefinition, Ownership, UpstreamState
+from ..spec import public_auth
 
 PAGE_SIZE = 100  # the contract's maximum: fewest round trips
 ACTION = "sync the LLMs with Vectara"
@@ -106,9 +106,7 @@ def _fields_from(upstream: LLM, current: LLMDefinition | None) -> dict[str, Any]
         ),
         "auth_type": auth_type,
         # Vectara masks the secrets; only the rest is worth keeping.
-        "auth_public": {k: v for k, v in auth.items() if k not in SECRET_AUTH_FIELDS}
-        if auth
-        else (current.auth_public if current else {}),
+        "auth_public": public_auth(auth) if auth else (current.auth_public if current else {}),
         "headers": dict(upstream.headers),
         "capabilities": dict(upstream.capabilities or {}),
         "idle_timeout_seconds": upstream.idle_timeout_seconds,

@@ -30,7 +30,10 @@ PLATFORM = (
 )
 GONE = "This LLM was deleted meanwhile, so there is nothing to update. Go back to the list."
 # Fields Vectara answers with, taken from its answer after a PATCH.
-_ANSWERED = ("type", "description", "model", "uri", "headers", "capabilities", "enabled")
+_ANSWERED = (
+    "type", "description", "model", "uri", "headers", "capabilities", "enabled",
+    "idle_timeout_seconds",
+)  # fmt: skip
 
 
 class StaleEdit(ApplicationError):
@@ -126,12 +129,6 @@ def _apply(llm: LLMDefinition, answer: LLM, changes: LLMChanges) -> None:
             setattr(llm, name, getattr(answer, name))
         elif name in changes.fields:
             setattr(llm, name, changes.fields[name])
-    if "idle_timeout_seconds" in answer.raw or "idle_timeout_seconds" in changes.fields:
-        llm.idle_timeout_seconds = (
-            answer.idle_timeout_seconds
-            if "idle_timeout_seconds" in answer.raw
-            else changes.fields["idle_timeout_seconds"]
-        )
     llm.headers = dict(llm.headers or {})
     llm.capabilities = dict(llm.capabilities or {})
     if "test_model_parameters" in changes.fields:  # Vectara never answers with them

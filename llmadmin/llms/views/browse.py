@@ -19,7 +19,7 @@ from llmadmin.core import memo
 from llmadmin.core.http import AppRequest
 from llmadmin.teams.decorators import deny, team_action_required
 from llmadmin.teams.models import Team
-from llmadmin.teams.permissions import Action, User, can, denied_message
+from llmadmin.teams.permissions import Action, denied_message
 from llmadmin.teams.selectors import can_for_request
 
 from .. import selectors, services
@@ -82,15 +82,20 @@ def rendered_rows(rows: list[selectors.LLMRow], *, can_toggle: bool) -> SafeStri
     return mark_safe("".join(html))  # noqa: S308 - rendered by our template, escaped there
 
 
-def llm_flags(user: User, llm: LLMDefinition) -> dict[str, bool]:
-    """What the buttons for one LLM may offer, from the one permission policy."""
+def llm_flags(request: AppRequest, llm: LLMDefinition) -> dict[str, bool]:
+    """What the buttons for one LLM may offer, from the one permission policy (answered from
+    the memberships this request already read)."""
     builtin = llm.ownership == Ownership.PLATFORM
+
+    def may(action: Action, team: Team | None) -> bool:
+        return not builtin and can_for_request(request, action, team)
+
     return {
         "builtin": builtin,
-        "can_toggle": not builtin and can(user, Action.LLM_TOGGLE, llm.team),
-        "can_delete": not builtin and can(user, Action.LLM_DELETE, llm.team),
-        "can_edit": not builtin and can(user, Action.LLM_EDIT, llm.team),
-        "can_assign": not builtin and llm.team_id is None and can(user, Action.LLM_ASSIGN, None),
+        "can_toggle": may(Action.LLM_TOGGLE, llm.team),
+        "can_delete": may(Action.LLM_DELETE, llm.team),
+        "can_edit": may(Action.LLM_EDIT, llm.team),
+        "can_assign": llm.team_id is None and may(Action.LLM_ASSIGN, None),
     }
 
 
@@ -102,7 +107,7 @@ def llm_for_action(request: AppRequest, pk: int, action: Action) -> LLMDefinitio
         verbs = {Action.LLM_TOGGLE: "enabled or disabled", Action.LLM_DELETE: "deleted"}
         message = builtin_refusal(llm, verbs.get(action, "changed"))
         raise deny(request, action=action, team=None, message=message)
-    if not can(request.user, action, llm.team):
+    if not can_for_request(request, action, llm.team):
         message = denied_message(action, llm.team)
         raise deny(request, action=action, team=llm.team, message=message)
     return llm
@@ -149,13 +154,12 @@ def llm_detail(request: AppRequest, pk: int) -> HttpResponse:
         selectors.llm_visible(user=request.user).select_related("team", "created_by"), pk=pk
     )
     upstream = services.llm_inspect(origin=Origin.from_request(request), llm=llm)
+    flags = llm_flags(request, llm)
     context = {
         "llm": llm,
         "upstream": upstream,
         "history": selectors.llm_history(llm=llm, user=request.user),
-        "teams": Team.objects.order_by("name")
-        if llm_flags(request.user, llm)["can_assign"]
-        else (),
-        **llm_flags(request.user, llm),
+        "teams": Team.objects.order_by("name") if flags["can_assign"] else (),
+        **flags,
     }
     return render(request, DETAIL_TEMPLATE, context)

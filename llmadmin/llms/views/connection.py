@@ -39,8 +39,6 @@ def llm_test_connection(request: AppRequest) -> HttpResponse:
     form = LLMCreateForm(_with_stored_values(request.POST, llm), files=request.FILES)
     context: dict[str, object] = {"llm": llm, "connection_fixes": _fixes(form, NOT_NEEDED)}
     spec = None if context["connection_fixes"] else _spec(form)
-    if spec is None and not context["connection_fixes"]:
-        context["connection_fixes"] = _fixes(form, frozenset())
     if spec is not None and form.uri_check is None:
         # Anthropic's URI is optional when saving, but a test needs somewhere to connect.
         context["connection_fixes"] = ["Enter the endpoint URI to test the connection."]
@@ -63,15 +61,11 @@ def llm_test_connection(request: AppRequest) -> HttpResponse:
     return render(request, template, context)
 
 
-def _spec(form: LLMCreateForm) -> LLMSpec | None:
-    """The spec of a form valid but for the fields a test doesn't need, or None."""
-    data = form.cleaned_data
-    data.setdefault("name", "")
-    data.setdefault("description", "")
-    try:
-        return form.to_spec()
-    except KeyError:  # another field the spec needs is invalid: list every error
-        return None
+def _spec(form: LLMCreateForm) -> LLMSpec:
+    """The spec of a form valid but for the fields a test doesn't need (NOT_NEEDED)."""
+    for name in NOT_NEEDED:
+        form.cleaned_data.setdefault(name, "")
+    return form.to_spec()
 
 
 def _llm_being_edited(request: AppRequest) -> LLMDefinition | None:

@@ -15,7 +15,8 @@ from llmadmin.audit.recorder import Origin, Target
 from llmadmin.core.errors import ApplicationError
 from llmadmin.core.http import AppRequest
 from llmadmin.teams.decorators import deny
-from llmadmin.teams.permissions import Action, can, denied_message
+from llmadmin.teams.permissions import Action, denied_message
+from llmadmin.teams.selectors import can_for_request
 
 from .. import selectors, services
 from ..forms import SECRET_FORM_FIELDS, LLMEditForm
@@ -29,7 +30,7 @@ EDIT_TEMPLATE = "llms/llm_edit.html"
 def _editable(request: AppRequest, pk: int) -> LLMDefinition:
     # 404, not 403, for an LLM the person can't see: an id must not tell whether it exists.
     llm = get_object_or_404(selectors.llm_visible(user=request.user), pk=pk)
-    if not can(request.user, Action.LLM_EDIT, llm.team):
+    if not can_for_request(request, Action.LLM_EDIT, llm.team):
         message = denied_message(Action.LLM_EDIT, llm.team)
         target = Target("llm", str(llm.pk), llm.name)
         raise deny(request, action=Action.LLM_EDIT, team=llm.team, message=message, target=target)

@@ -48,7 +48,7 @@ def llm_toggle(request: AppRequest, pk: int) -> HttpResponse:
         template = _TOGGLE_TARGETS.get(htmx.target or "", f"{LIST_TEMPLATE}#llm-row")
         [llm] = with_row_text([llm])
         context = {"llm": llm, "feedback": feedback, "feedback_ok": ok}
-        return render(request, template, {**context, **llm_flags(request.user, llm)})
+        return render(request, template, {**context, **llm_flags(request, llm)})
     (messages.success if ok else messages.error)(request, feedback)
     if request.POST.get("next") == "detail":
         return redirect(llm)
@@ -61,7 +61,7 @@ def llm_toggle(request: AppRequest, pk: int) -> HttpResponse:
 def llm_delete(request: AppRequest, pk: int) -> HttpResponse:
     """GET asks "Delete <name>?" and says what it means; POST deletes."""
     llm = llm_for_action(request, pk, Action.LLM_DELETE)
-    context = {"llm": llm, **llm_flags(request.user, llm)}
+    context = {"llm": llm, **llm_flags(request, llm)}
     if request.method == "GET":
         return render(request, "llms/llm_confirm_delete.html", context)
     try:
