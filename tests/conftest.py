@@ -94,6 +94,22 @@ def dns_records() -> Iterator[dict[str, list[str]]]:
     dns.RECORDS.clear()
 
 
+@pytest.fixture
+def model_dns(settings, dns_records) -> dict[str, list[str]]:
+    """model.test, a model server for Test connection: it resolves to 127.0.0.1, which the
+    URI policy admits for that name only."""
+    settings.LLMADMIN_URI_ALLOWED_HOSTS = ["model.test"]
+    dns_records["model.test"] = ["127.0.0.1"]
+    return dns_records
+
+
+@pytest.fixture
+def model_dns_http(model_dns, settings) -> dict[str, list[str]]:
+    """model_dns over plain http, as the fault servers speak."""
+    settings.LLMADMIN_URI_ALLOW_HTTP = True
+    return model_dns
+
+
 # --- people -----------------------------------------------------------------------------------
 
 

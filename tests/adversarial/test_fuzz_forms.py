@@ -21,7 +21,12 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from llmadmin.llms.models import LLMDefinition
-from llmadmin.vectara.contract import AUTH_TYPES, AUTH_TYPES_BY_LLM_TYPE, LLM_TYPES
+from llmadmin.vectara.contract import (
+    AUTH_TYPES,
+    AUTH_TYPES_BY_LLM_TYPE,
+    LLM_TYPES,
+    SECRET_AUTH_FIELDS,
+)
 from tests.adversarial.corpus import RECORDS
 from tests.llms.cases import AUTHS, DNS, URIS
 from tests.llms.lifecycle_support import seeded
@@ -85,10 +90,7 @@ HEADER_VALUE = st.one_of(
 MARKER = st.text("ABCDEFGHJKLMNPQRSTUVWXYZ23456789", min_size=16, max_size=16)
 SECRET = st.builds(lambda m, t: f"zz{m}{t}", MARKER, st.one_of(st.just(""), TEXT))
 
-SECRET_FIELDS = (
-    "token", "value", "client_secret", "api_key", "key_json", "aws_secret_access_key",
-    "access_token",
-)  # fmt: skip
+SECRET_FIELDS = tuple(sorted(SECRET_AUTH_FIELDS))
 PLAIN_FIELDS = (
     "name", "description", "model", "header", "client_id", "token_endpoint", "scopes",
     "aws_access_key_id", "region", "project", "max_tokens", "context_limit",

@@ -14,13 +14,6 @@ pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("dns_records")]
 TOKEN = "sk-browser-test-conn-4455667788"
 
 
-@pytest.fixture
-def model_dns(settings, dns_records) -> None:
-    settings.LLMADMIN_URI_ALLOW_HTTP = True
-    settings.LLMADMIN_URI_ALLOWED_HOSTS = ["model.test"]
-    dns_records["model.test"] = ["127.0.0.1"]
-
-
 def fill_form(page, port: int) -> None:
     page.get_by_label("Name", exact=True).fill("gpt-tested")
     page.get_by_label("Model", exact=True).fill("gpt-4o-mini")
@@ -30,7 +23,7 @@ def fill_form(page, port: int) -> None:
     page.get_by_label("Token", exact=True).fill(TOKEN)
 
 
-def test_the_result_appears_in_place_and_nothing_is_saved(page, log_in, model_dns) -> None:
+def test_the_result_appears_in_place_and_nothing_is_saved(page, log_in, model_dns_http) -> None:
     log_in("editor")
     page.goto("/llms/new/")
     answer = Fault.status(401, {"error": {"message": "Incorrect API key provided"}})
@@ -50,7 +43,7 @@ def test_the_result_appears_in_place_and_nothing_is_saved(page, log_in, model_dn
     assert not LLMDefinition.objects.exists()
 
 
-def test_a_blank_secret_is_asked_for_in_place(page, log_in, model_dns) -> None:
+def test_a_blank_secret_is_asked_for_in_place(page, log_in, model_dns_http) -> None:
     log_in("editor")
     page.goto("/llms/new/")
     with fault_server(Fault.status(200, {})) as server:
@@ -63,7 +56,9 @@ def test_a_blank_secret_is_asked_for_in_place(page, log_in, model_dns) -> None:
     assert server.hits == 0
 
 
-def test_the_edit_form_tests_the_stored_llm_with_the_typed_secret(page, log_in, model_dns) -> None:
+def test_the_edit_form_tests_the_stored_llm_with_the_typed_secret(
+    page, log_in, model_dns_http
+) -> None:
     editor = log_in("editor")
     with fault_server(Fault.status(200, {"choices": []})) as server:
         llm = LLMDefinition.objects.create(

@@ -1,20 +1,15 @@
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from tests.support.fault_server import refused_url
+
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _dead_url() -> str:
-    with socket.socket() as s:  # a port nothing listens on once this socket is closed
-        s.bind(("127.0.0.1", 0))
-        return f"http://127.0.0.1:{s.getsockname()[1]}"
 
 
 def _leaks(body: str, settings) -> list[str]:
@@ -54,7 +49,7 @@ def test_healthz_asks_vectara_at_most_once_in_a_while(client, emulator) -> None:
 
 @pytest.mark.django_db
 def test_vectara_down_still_answers_200_because_the_dashboard_is_up(client, settings) -> None:
-    settings.VECTARA_API_URL = _dead_url()
+    settings.VECTARA_API_URL = refused_url()
     response = client.get("/healthz")
     assert response.status_code == 200
     assert response.json() == {"status": "ok", "database": "ok", "vectara": "unreachable"}
@@ -83,12 +78,12 @@ def test_healthz_answers_503_when_the_database_is_down() -> None:
         "r = Client(HTTP_HOST='localhost').get('/healthz');"
         "print(r.status_code, json.dumps(r.json(), sort_keys=True))"
     )
-    port = _dead_url().rsplit(":", 1)[1]
+    port = refused_url().rsplit(":", 1)[1]
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "tests.settings",
         "DATABASE_URL": f"postgres://postgres:hunter2@127.0.0.1:{port}/llmadmin",
-        "VECTARA_API_URL": _dead_url(),
+        "VECTARA_API_URL": refused_url(),
         "LOG_LEVEL": "CRITICAL",
     }
     result = subprocess.run(  # noqa: S603 - the command is the test's own

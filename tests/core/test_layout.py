@@ -3,8 +3,6 @@ from __future__ import annotations
 import json
 import re
 
-import pytest
-
 from tests.teams.factories import PASSWORD
 
 
@@ -35,10 +33,3 @@ def test_every_page_carries_the_csrf_token_for_htmx_and_serves_htmx_itself(edito
     assert len(headers["x-csrftoken"]) >= 32
     scripts = re.findall(r'<script[^>]+src="([^"]+)"', html)
     assert scripts and all(src.startswith("/static/") for src in scripts), scripts
-
-
-@pytest.mark.django_db
-def test_responses_forbid_framing_and_sniffing(client) -> None:
-    response = client.get("/accounts/login/")
-    assert response["X-Frame-Options"] == "DENY"
-    assert response["X-Content-Type-Options"] == "nosniff"

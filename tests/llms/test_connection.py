@@ -23,12 +23,10 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
 @pytest.fixture
-def model_dns(settings, dns_records) -> dict[str, list[str]]:
-    """model.test resolves to 127.0.0.1 and the URI policy admits it over plain http."""
-    settings.LLMADMIN_URI_ALLOW_HTTP = True
-    settings.LLMADMIN_URI_ALLOWED_HOSTS = ["127.0.0.1", "model.test"]
-    dns_records["model.test"] = ["127.0.0.1"]
-    return dns_records
+def model_dns(model_dns_http, settings) -> dict[str, list[str]]:
+    """model_dns_http, and 127.0.0.1 admitted by its address too."""
+    settings.LLMADMIN_URI_ALLOWED_HOSTS = [*settings.LLMADMIN_URI_ALLOWED_HOSTS, "127.0.0.1"]
+    return model_dns_http
 
 
 def port_of(base_url: str) -> int:

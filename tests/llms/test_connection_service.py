@@ -17,16 +17,8 @@ from tests.teams.factories import member
 SECRET = "sk-service-canary-99887766554433"
 
 
-@pytest.fixture
-def model_dns(settings, dns_records) -> dict[str, list[str]]:
-    settings.LLMADMIN_URI_ALLOW_HTTP = True
-    settings.LLMADMIN_URI_ALLOWED_HOSTS = ["model.test"]
-    dns_records["model.test"] = ["127.0.0.1"]
-    return dns_records
-
-
 def test_anthropic_gets_its_messages_body_and_the_configured_headers(
-    editor, team, model_dns
+    editor, team, model_dns_http
 ) -> None:
     with fault_server(Fault.status(200, {"content": []})) as server:
         uri = f"{server.base_url.replace('127.0.0.1', 'model.test')}/v1/messages"
@@ -62,7 +54,7 @@ def test_anthropic_gets_its_messages_body_and_the_configured_headers(
     ],
 )  # fmt: skip
 def test_auth_it_cannot_reproduce_is_refused_honestly_and_audited(
-    editor, team, model_dns, llm_type, auth
+    editor, team, model_dns_http, llm_type, auth
 ) -> None:
     uri = "http://model.test:9/v1/chat/completions"
     spec = LLMSpec(type=llm_type, name="n", model="m", uri=uri, auth=auth)
@@ -74,7 +66,7 @@ def test_auth_it_cannot_reproduce_is_refused_honestly_and_audited(
     assert event.outcome == "failure" and SECRET not in str(event.details)
 
 
-def test_a_viewer_is_refused_by_the_service_itself(team, model_dns) -> None:
+def test_a_viewer_is_refused_by_the_service_itself(team, model_dns_http) -> None:
     uri = "http://model.test:9/v1/chat/completions"
     spec = LLMSpec(type="openai-compatible", name="n", model="m", uri=uri,
                    auth={"type": "bearer", "token": SECRET})  # fmt: skip

@@ -7,8 +7,6 @@ import json
 from html import unescape
 from pathlib import Path
 
-import pytest
-
 from llmadmin.audit.models import AuditEvent
 from llmadmin.audit.recorder import Origin
 from llmadmin.llms.services import llm_test_connection
@@ -19,13 +17,6 @@ from tests.support.tls_server import self_signed, tls_fault_server
 
 SECRET = "sk-tls-canary-1122334455667788"
 OK = Fault.status(200, {"choices": []})
-
-
-@pytest.fixture
-def model_dns(settings, dns_records) -> dict[str, list[str]]:
-    settings.LLMADMIN_URI_ALLOWED_HOSTS = ["model.test"]
-    dns_records["model.test"] = ["127.0.0.1"]
-    return dns_records
 
 
 def spec_for(uri: str) -> LLMSpec:

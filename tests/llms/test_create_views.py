@@ -228,6 +228,21 @@ def test_adding_a_header_row_keeps_the_typed_rows(editor_client, emulator) -> No
     assert emulator.requests == []
 
 
+@pytest.mark.parametrize("htmx", [True, False])
+def test_removing_a_header_row_keeps_the_others(editor_client, emulator, htmx) -> None:
+    rows = {"header_name": ["x-drop", "x-keep"], "header_value": ["gone", "kept"]}
+    response = editor_client.post(
+        NEW,
+        form_data(_action="remove_header:0", **rows),
+        headers={"HX-Request": "true"} if htmx else {},
+    )
+    html = response.content.decode()
+    assert html.lstrip().startswith('<div id="extra-headers"') == htmx
+    assert 'value="x-keep"' in html and 'value="kept"' in html
+    assert "x-drop" not in html and "gone" not in html
+    assert emulator.requests == []
+
+
 def test_without_javascript_the_refresh_button_shows_the_chosen_auth_fields(editor_client) -> None:
     response = editor_client.post(NEW, form_data(_action="refresh", auth_type="header", token=None))
     html = response.content.decode()

@@ -257,6 +257,14 @@ def test_adding_a_header_row_on_the_edit_page(editor_client, emulator, llm) -> N
     assert patches(emulator) == []
 
 
+def test_the_edit_auth_fragment_swaps_to_the_chosen_auth_type(editor_client, llm) -> None:
+    html = editor_client.get(
+        f"/llms/{llm.pk}/edit/auth-fields/", {"auth_type": "header"}, headers={"HX-Request": "true"}
+    ).content.decode()
+    assert html.lstrip().startswith('<div id="auth-fields"')
+    assert 'name="header"' in html and 'name="value"' in html and 'name="token"' not in html
+
+
 def test_the_edit_type_fragment_keeps_the_secret_help(editor_client, llm) -> None:
     html = editor_client.get(
         f"/llms/{llm.pk}/edit/type-fields/", {"type": "vertex-ai"}, headers={"HX-Request": "true"}

@@ -6,16 +6,13 @@ shared/vectara/llms-openapi.yaml, which tests/vectara/test_contract_copy.py keep
 
 from __future__ import annotations
 
-import functools
 import re
 from typing import Any
 
 import requests
-import yaml
-from jsonschema import Draft202012Validator
 
 from llmadmin.vectara.emulator import PLATFORM_LLMS
-from tests.support.contract import CONTRACT
+from tests.support import contract
 
 API_KEY = "emulator-test-key-0123"
 MASK = "****"
@@ -29,7 +26,6 @@ SECRET_FIELDS = {
     "aws_secret_access_key",
     "access_token",
 }
-CONTRACT_PATH = CONTRACT
 PLATFORM_IDS = [llm["id"] for llm in PLATFORM_LLMS]
 
 
@@ -180,58 +176,9 @@ class Api:
             params = {**params, "page_key": page_key}
 
 
-def _openapi_to_json_schema(node: Any) -> Any:
-    """OpenAPI 3.0 keywords JSON Schema lacks: `nullable` becomes a null type, and a
-    `discriminator` picks its mapped schema by the property's value. A plain oneOf can't stand
-    in for it: a masked BedrockApiKeyAuth also satisfies VertexAiApiKeyAuth."""
-    if isinstance(node, list):
-        return [_openapi_to_json_schema(item) for item in node]
-    if not isinstance(node, dict):
-        return node
-    node = {key: _openapi_to_json_schema(value) for key, value in node.items()}
-    if node.pop("nullable", False) and "type" in node:
-        node["type"] = [node["type"], "null"]
-    discriminator = node.pop("discriminator", None)
-    if discriminator and "mapping" in discriminator:
-        prop, mapping = discriminator["propertyName"], discriminator["mapping"]
-        node.pop("oneOf", None)
-        node["required"] = sorted({*node.get("required", []), prop})
-        node["allOf"] = [
-            *node.get("allOf", []),
-            {"properties": {prop: {"enum": list(mapping)}}},
-            *(
-                {"if": {"properties": {prop: {"const": key}}}, "then": {"$ref": ref}}
-                for key, ref in mapping.items()
-            ),
-        ]
-    return node
-
-
-@functools.cache
-def load_contract() -> dict[str, Any] | None:
-    if not CONTRACT_PATH.exists():
-        return None
-    return yaml.safe_load(CONTRACT_PATH.read_text(encoding="utf-8"))
-
-
-@functools.cache
-def schema_validator(schema_name: str) -> Draft202012Validator | None:
-    contract = load_contract()
-    if contract is None:
-        return None
-    components = _openapi_to_json_schema(contract["components"])
-    schema = {"$ref": f"#/components/schemas/{schema_name}", "components": components}
-    return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
-
-
 def assert_matches_contract(schema_name: str, instance: Any) -> None:
-    """Checks against the contract; a no-op without the file (test_contract_file reports it)."""
-    validator = schema_validator(schema_name)
-    if validator is not None:
-        problems = [
-            f"{list(e.absolute_path)}: {e.message}" for e in validator.iter_errors(instance)
-        ]
-        assert not problems, f"{schema_name} doesn't match the contract: {problems}"
+    found = contract.problems(schema_name, instance)
+    assert not found, f"{schema_name} doesn't match the contract: {found}"
 
 
 def assert_error(response: requests.Response, status: int, schema: str = "Error") -> dict:

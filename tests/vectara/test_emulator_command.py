@@ -15,7 +15,6 @@ from typing import Any
 import requests
 from django.conf import settings
 
-from llmadmin.vectara.emulator import make_server
 from tests.vectara.emulator_support import (
     Api,
     openai_body,
@@ -78,16 +77,3 @@ def test_the_command_refuses_a_corrupt_store(tmp_path):
 
     assert process.returncode != 0
     assert "not an emulator store" in err and "listening" not in out
-
-
-def test_make_server_binds_a_free_port_and_serves_in_a_thread():
-    server = make_server(api_key=None)
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
-        port = server.server_address[1]
-        assert port > 0 and server.daemon_threads
-        assert requests.get(f"http://127.0.0.1:{port}/v2/llms", timeout=10).status_code == 200
-    finally:
-        server.shutdown()
-        server.server_close()

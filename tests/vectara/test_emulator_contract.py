@@ -6,28 +6,22 @@ from typing import Any
 
 import pytest
 
+from tests.support import contract as contract_file
 from tests.vectara.emulator_support import (
-    CONTRACT_PATH,
     MASK,
     VALID_BODIES,
     assert_field_error,
     assert_matches_contract,
-    load_contract,
     openai_body,
-    schema_validator,
     without,
 )
 
 
 def test_contract_file_is_there_for_the_schema_checks():
-    if load_contract() is None:
-        pytest.skip(f"{CONTRACT_PATH} is absent: answers are not checked against the contract")
-    assert "/v2/llms" in load_contract()["paths"]
+    assert "/v2/llms" in contract_file.spec()["paths"]
 
 
 def test_contract_schema_check_rejects_what_the_contract_rejects():
-    if schema_validator("LLM") is None:
-        pytest.skip(f"{CONTRACT_PATH} is absent")
     good = {"id": "llm_1", "name": "n", "type": "anthropic", "idle_timeout_seconds": None}
     assert_matches_contract("LLM", good)
     for bad in (
@@ -42,10 +36,7 @@ def test_contract_schema_check_rejects_what_the_contract_rejects():
 
 
 def test_each_llm_type_takes_exactly_the_auth_variants_the_contract_maps(api, emulator):
-    contract = load_contract()
-    if contract is None:
-        pytest.skip(f"{CONTRACT_PATH} is absent")
-    schemas = contract["components"]["schemas"]
+    schemas = contract_file.spec()["components"]["schemas"]
 
     def auth_schema_of(create_schema: dict[str, Any]) -> dict[str, Any]:
         parts = [create_schema, *create_schema.get("allOf", [])]

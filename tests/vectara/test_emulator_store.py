@@ -38,12 +38,11 @@ def test_llms_survive_a_restart_with_the_same_store(tmp_path):
         assert client.create(openai_body("after-restart"))["id"] != created["id"]
 
 
-def test_without_a_store_path_state_lives_in_memory(tmp_path):
+def test_without_a_store_path_state_lives_in_memory():
     with running_emulator(api_key=API_KEY) as first:
         created = Api(first.base_url).create(openai_body())
     with running_emulator(api_key=API_KEY) as second:
         assert Api(second.base_url)("GET", f"/v2/llms/{created['id']}").status_code == 404
-    assert list(tmp_path.iterdir()) == []
 
 
 def test_a_corrupt_store_file_is_refused_not_overwritten(tmp_path):
