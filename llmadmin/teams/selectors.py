@@ -36,7 +36,13 @@ def team_choices_for_request(request: HttpRequest) -> list[TeamChoice]:
     # query answers them all.
     cached = getattr(request, _REQUEST_CACHE, None)
     if cached is None:
-        cached = team_choices(user=request.user)
+        # Usually read already, with the session (sessions.SessionStore.load).
+        signed_in = getattr(request.session, "signed_in", None)
+        user = request.user
+        if signed_in is not None and user.is_authenticated and signed_in.user.pk == user.pk:
+            cached = signed_in.choices
+        else:
+            cached = team_choices(user=user)
         setattr(request, _REQUEST_CACHE, cached)
         # The request's user object lives as long as the request: the services' own
         # permission checks on it answer from these roles instead of asking again.

@@ -1,0 +1,137 @@
+"""Sign-in sessions read with their user and teams in one query (teams/sessions.py): the
+same person and the same teams Django and `team_choices` would give, for less."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from llmadmin.teams.models import Membership, Session
+from llmadmin.teams.selectors import team_choices
+from llmadmin.teams.sessions import SessionStore
+from tests.teams.factories import PASSWORD, TeamFactory, UserFactory, member
+
+pytestmark = pytest.mark.django_db
+
+SIGN_IN_TABLES = ("teams_session", "auth_user", "teams_membership", "teams_team")
+
+
+def signed_in_client(user) -> Client:
+    client = Client()
+    answer = client.post("/accounts/login/", {"username": user.username, "password": PASSWORD})
+    assert answer.status_code == 302
+    return client
+
+
+def session_of(client: Client) -> Session:
+    return Session.objects.get(session_key=client.cookies[settings.SESSION_COOKIE_NAME].value)
+
+
+def test_a_page_reads_the_session_the_user_and_their_teams_in_one_query(team) -> None:
+    client = signed_in_client(member("editor", team))
+    client.get("/llms/")  # the first page after signing in also writes the session
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get("/llms/").status_code == 200
+    sign_in = [q["sql"] for q in queries if any(t in q["sql"] for t in SIGN_IN_TABLES)]
+    assert len(sign_in) == 1, sign_in
+
+
+@pytest.mark.parametrize("who", ["member of two teams", "org admin", "in no team"])
+def test_the_teams_read_with_the_session_are_the_persons_teams(team, who) -> None:
+    if who == "org admin":
+        user = UserFactory(is_superuser=True)
+        Membership.objects.create(user=user, team=team, role="viewer")
+    else:
+        user = UserFactory()
+    if who == "member of two teams":
+        Membership.objects.create(user=user, team=team, role="viewer")
+        Membership.objects.create(user=user, team=TeamFactory(name="Applied"), role="admin")
+    TeamFactory(name="Zeta")
+    store = SessionStore(session_key=session_of(signed_in_client(user)).session_key)
+    store.load()
+
+    assert store.signed_in is not None and store.signed_in.user == user
+    assert store.signed_in.choices == team_choices(user=user)
+    expected = {"member of two teams": 2, "org admin": 2, "in no team": 0}[who]
+    assert len(store.signed_in.choices) == expected
+
+
+def test_the_user_read_with_the_session_has_the_same_values_as_the_orm_gives(team) -> None:
+    user = member("viewer", team)
+    store = SessionStore(session_key=session_of(signed_in_client(user)).session_key)
+    store.load()
+    read = store.signed_in.user  # type: ignore[union-attr]
+    fresh = get_user_model().objects.get(pk=user.pk)
+    for field in fresh._meta.concrete_fields:
+        assert getattr(read, field.attname) == getattr(fresh, field.attname), field.name
+    assert timezone.is_aware(read.date_joined) and timezone.is_aware(read.last_login)
+
+
+def test_the_session_row_names_its_user_and_goes_with_the_account(team) -> None:
+    user = member("editor", team)
+    client = signed_in_client(user)
+    assert session_of(client).user_id == user.pk
+    user.delete()
+    assert not Session.objects.exists()
+    assert client.get("/llms/").status_code == 302
+
+
+def test_a_session_without_a_user_names_nobody(client) -> None:
+    client.get("/accounts/login/")  # the CSRF cookie only: no session is written
+    store = SessionStore()
+    store["current_team_id"] = 1
+    store.save()
+    assert Session.objects.get(session_key=store.session_key).user_id is None
+    loaded = SessionStore(session_key=store.session_key)
+    assert loaded["current_team_id"] == 1 and loaded.signed_in is None
+
+
+def test_changing_the_password_elsewhere_signs_the_session_out(team) -> None:
+    user = member("editor", team)
+    client = signed_in_client(user)
+    user.set_password("another long passphrase")
+    user.save()
+    answer = client.get("/llms/")
+    assert answer.status_code == 302 and answer["Location"].startswith("/accounts/login/")
+    assert not Session.objects.filter(user=user).exists()  # flushed, as Django does
+
+
+def test_a_deactivated_person_is_signed_out(team) -> None:
+    user = member("editor", team)
+    client = signed_in_client(user)
+    get_user_model().objects.filter(pk=user.pk).update(is_active=False)
+    assert client.get("/llms/").status_code == 302
+
+
+def test_an_expired_session_is_signed_out(team) -> None:
+    client = signed_in_client(member("editor", team))
+    Session.objects.update(expire_date=timezone.now() - timedelta(seconds=1))
+    assert client.get("/llms/").status_code == 302
+
+
+def test_a_session_from_before_a_key_rotation_still_works_and_is_re_signed(team) -> None:
+    client = signed_in_client(member("editor", team))
+    before = session_of(client).session_key
+    old_key = settings.SECRET_KEY
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(settings, "SECRET_KEY", "a-new-secret-key-" + "x" * 40)
+        patch.setattr(settings, "SECRET_KEY_FALLBACKS", [old_key])
+        assert client.get("/llms/").status_code == 200
+        # Django's own path: a new session key, the hash made with the new secret.
+        assert session_of(client).session_key != before
+        assert client.get("/llms/").status_code == 200
+
+
+def test_a_session_whose_user_column_disagrees_with_its_data_gets_djangos_answer(team) -> None:
+    user, other = member("editor", team), member("viewer", team)
+    client = signed_in_client(user)
+    Session.objects.update(user=other)  # a row edited by hand: the signed data decides
+    assert client.get("/llms/").status_code == 200
+    assert f'class="who">{user.username}<' in client.get("/llms/").text
