@@ -49,8 +49,16 @@ class Session(AbstractBaseSession):
     request's session, user and teams come back in one query (teams/sessions.py) and every
     session of a person goes with their account."""
 
+    # Only a hint for the join: the signed session data decides who it is. No database
+    # constraint, so a session naming a user deleted meanwhile is saved (and then signs
+    # nobody in) instead of failing at commit, which Django would retry as a key collision.
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        db_constraint=False,
+        related_name="+",
     )
 
     @classmethod

@@ -37,9 +37,9 @@ def team_choices_for_request(request: HttpRequest) -> list[TeamChoice]:
     cached = getattr(request, _REQUEST_CACHE, None)
     if cached is None:
         # Usually read already, with the session (sessions.SessionStore.load).
+        user = request.user  # first: reading it loads the session
         signed_in = getattr(request.session, "signed_in", None)
-        user = request.user
-        if signed_in is not None and user.is_authenticated and signed_in.user.pk == user.pk:
+        if signed_in is not None and signed_in.user.pk == user.pk:
             cached = signed_in.choices
         else:
             cached = team_choices(user=user)

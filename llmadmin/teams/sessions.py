@@ -12,7 +12,6 @@ other case it simply asks Django, so no rule of Django's is written again here.
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass
 from typing import Any, cast
 
@@ -20,15 +19,17 @@ from django.conf import settings
 from django.contrib import auth
 from django.contrib.auth.backends import ModelBackend
 from django.contrib.auth.base_user import AbstractBaseUser
-from django.contrib.auth.models import AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.contrib.sessions.backends import db
+from django.contrib.sessions.base_session import AbstractBaseSession
 from django.core.exceptions import ValidationError
 from django.db import connections, models, router
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 
-from .models import Membership, Session, Team
+from .models import Session, Team
 from .selectors import TeamChoice
 
 
@@ -52,43 +53,55 @@ class SessionStore(db.SessionStore):
         return Session
 
     def create_model_instance(self, data: dict[str, Any]) -> Session:
-        session = cast(Session, super().create_model_instance(data))
-        try:
-            session.user_id = auth.get_user_model()._meta.pk.to_python(data.get(auth.SESSION_KEY))
-        except ValidationError:
-            session.user_id = None
-        return session
+        return _with_user(super().create_model_instance(data), data)
+
+    async def acreate_model_instance(self, data: dict[str, Any]) -> Session:
+        return _with_user(await super().acreate_model_instance(data), data)
+
+    def clear(self) -> None:  # flush() too
+        super().clear()
+        self.signed_in = None
 
     def load(self) -> dict[str, Any]:
         self.signed_in = None
         using = router.db_for_read(Session)
         connection = connections[using]
-        query = _query(using)
         now = connection.ops.adapt_datetimefield_value(timezone.now())
         with connection.cursor() as cursor:
-            cursor.execute(query.sql, [self.session_key, now])
+            cursor.execute(_SQL, [self.session_key, now])
             rows = cursor.fetchall()
         if not rows:
             self._session_key = None
             return {}
-        session_data = rows[0][0]
-        user = query.users.build(rows[0], using)
+        user = _USER.build(rows[0], connection)
         if user is not None:
-            teams = [(query.teams.build(row, using), row[-1]) for row in rows]
+            teams = [(_TEAM.build(row, connection), row[-1]) for row in rows]
             choices = [TeamChoice(team, role) for team, role in teams if team is not None]
             self.signed_in = SignedIn(user, choices)
-        return self.decode(session_data)
+        return self.decode(rows[0][0])
+
+
+def _user_id(value: object) -> Any:
+    """The user's primary key as the session data holds it (a string), or None."""
+    try:
+        return auth.get_user_model()._meta.pk.to_python(value)
+    except ValidationError:
+        return None
+
+
+def _with_user(session: AbstractBaseSession, data: dict[str, Any]) -> Session:
+    # Written on every save, so the column follows log-in, log-out and a cycled key.
+    session = cast(Session, session)
+    session.user_id = _user_id(data.get(auth.SESSION_KEY))
+    return session
 
 
 def user_for_request(request: HttpRequest) -> AbstractBaseUser | AnonymousUser:
     """What `django.contrib.auth.get_user(request)` returns, without its query when the
     session was read with that very user and Django's checks pass on them."""
     session = request.session
-    try:
-        user_id = auth.get_user_model()._meta.pk.to_python(session[auth.SESSION_KEY])
-        backend_path = session[auth.BACKEND_SESSION_KEY]
-    except (KeyError, ValidationError):
-        return auth.get_user(request)
+    user_id = _user_id(session.get(auth.SESSION_KEY))
+    backend_path = session.get(auth.BACKEND_SESSION_KEY, "")
     signed_in = getattr(session, "signed_in", None)
     if (
         signed_in is not None
@@ -111,60 +124,42 @@ def user_for_request(request: HttpRequest) -> AbstractBaseUser | AnonymousUser:
     return auth.get_user(request)
 
 
-class _Model:
-    """Columns of one model in the joined row: where they start, and how the ORM would
-    convert them (a SQLite datetime arrives as text)."""
+class _Columns:
+    """One model's columns in the joined row: where they start, and the ORM's conversions
+    of them (a SQLite datetime arrives as text)."""
 
-    def __init__(self, model: type[models.Model], alias: str, start: int, using: str) -> None:
-        connection = connections[using]
+    def __init__(self, model: type[models.Model], alias: str, start: int) -> None:
         self.model = model
         self.fields = model._meta.concrete_fields
         self.names = [field.attname for field in self.fields]
+        self.cols = [field.get_col(alias) for field in self.fields]
+        self.sql = ", ".join(f'{alias}."{field.column}"' for field in self.fields)
         self.start = start
-        self.columns = [f"{alias}.{connection.ops.quote_name(f.column)}" for f in self.fields]
-        self.converters = []
-        for field in self.fields:
-            col = field.get_col(alias)
-            found = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
-            self.converters.append((found, col))
 
-    def build(self, row: tuple[Any, ...], using: str) -> Any:
+    def build(self, row: tuple[Any, ...], connection: BaseDatabaseWrapper) -> Any:
         values = list(row[self.start : self.start + len(self.fields)])
         if values[0] is None:  # the primary key: no such row joined
             return None
-        connection = connections[using]
-        for index, (converters, col) in enumerate(self.converters):
-            for convert in converters:
+        for index, col in enumerate(self.cols):
+            for convert in connection.ops.get_db_converters(col) + col.get_db_converters(
+                connection
+            ):
                 values[index] = convert(values[index], col, connection)
-        return self.model.from_db(using, self.names, values)
+        return self.model.from_db(connection.alias, self.names, values)
 
 
-@dataclass(frozen=True)
-class _Query:
-    sql: str
-    users: _Model
-    teams: _Model
+_USER = _Columns(User, "u", 1)
+_TEAM = _Columns(Team, "t", 1 + len(_USER.fields))
 
-
-@functools.cache
-def _query(using: str) -> _Query:
-    """The session, its user and their teams by name; an org admin works in every team,
-    without a role (as in selectors.team_choices)."""
-    quote = connections[using].ops.quote_name
-    User = auth.get_user_model()
-    users = _Model(User, "u", 1, using)
-    teams = _Model(Team, "t", 1 + len(users.fields), using)
-    user_pk, team_pk = quote(User._meta.pk.column), quote(Team._meta.pk.column)
-    # Names from the models' _meta, values as parameters.
-    sql = f"""
-        SELECT s.session_data, {", ".join(users.columns)}, {", ".join(teams.columns)}, m.role
-        FROM {quote(Session._meta.db_table)} s
-        LEFT JOIN {quote(User._meta.db_table)} u ON u.{user_pk} = s.user_id
-        LEFT JOIN {quote(Membership._meta.db_table)} m
-            ON m.user_id = u.{user_pk} AND NOT u.is_superuser
-        LEFT JOIN {quote(Team._meta.db_table)} t
-            ON u.is_active AND (t.{team_pk} = m.team_id OR u.is_superuser)
-        WHERE s.session_key = %s AND s.expire_date > %s
-        ORDER BY t.name
-    """  # noqa: S608
-    return _Query(sql, users, teams)
+# The session, its user and their teams by name. An org admin works in every team, without
+# a role (as in selectors.team_choices); an inactive person in none. The tables and columns
+# are this app's and django.contrib.auth's own; values go as parameters.
+_SQL = f"""
+    SELECT s.session_data, {_USER.sql}, {_TEAM.sql}, m.role
+    FROM teams_session s
+    LEFT JOIN auth_user u ON u.id = s.user_id
+    LEFT JOIN teams_membership m ON m.user_id = u.id AND NOT u.is_superuser
+    LEFT JOIN teams_team t ON u.is_active AND (t.id = m.team_id OR u.is_superuser)
+    WHERE s.session_key = %s AND s.expire_date > %s
+    ORDER BY t.name
+"""  # noqa: S608

@@ -3,11 +3,13 @@ same person and the same teams Django and `team_choices` would give, for less.""
 
 from __future__ import annotations
 
+import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import pytest
 from django.conf import settings
-from django.contrib.auth import get_user_model
+from django.contrib.auth import SESSION_KEY, get_user_model
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -135,3 +137,48 @@ def test_a_session_whose_user_column_disagrees_with_its_data_gets_djangos_answer
     Session.objects.update(user=other)  # a row edited by hand: the signed data decides
     assert client.get("/llms/").status_code == 200
     assert f'class="who">{user.username}<' in client.get("/llms/").text
+
+
+@pytest.mark.django_db(transaction=True)  # committed, as a request's save is
+def test_a_session_naming_a_deleted_user_is_saved_and_signs_nobody_in(team, monkeypatch) -> None:
+    # A key cycled (password change, key rotation) while the account is being deleted:
+    # the save must finish, not be retried forever as if the key had collided.
+    user = member("editor", team)
+    store = SessionStore(session_key=session_of(signed_in_client(user)).session_key)
+    user_id = store[SESSION_KEY]  # read before the account goes
+    user.delete()
+    new_key = store._get_new_session_key
+    tries = iter(range(5))
+
+    def counted() -> str:
+        assert next(tries, None) is not None, "the save is being retried as a key collision"
+        return new_key()
+
+    monkeypatch.setattr(store, "_get_new_session_key", counted)
+    store.cycle_key()
+    assert str(Session.objects.get(session_key=store.session_key).user_id) == user_id
+    client = Client()
+    client.cookies[settings.SESSION_COOKIE_NAME] = store.session_key
+    assert client.get("/llms/").status_code == 302
+
+
+def test_an_async_save_writes_the_user_column_too(team) -> None:
+    user = member("editor", team)
+    store = SessionStore(session_key=session_of(signed_in_client(user)).session_key)
+    data = dict(store.items())
+    # A thread of its own: the browser tests may leave an event loop in this one.
+    with ThreadPoolExecutor(1) as pool:
+        row = pool.submit(asyncio.run, store.acreate_model_instance(data)).result()
+    assert row.user_id == user.pk
+
+
+def test_clearsessions_drops_expired_sessions_only(team) -> None:
+    from django.core.management import call_command
+
+    live = signed_in_client(member("editor", team))
+    expired = signed_in_client(member("viewer", team))
+    Session.objects.filter(pk=session_of(expired).pk).update(
+        expire_date=timezone.now() - timedelta(seconds=1)
+    )
+    call_command("clearsessions")
+    assert list(Session.objects.values_list("pk", flat=True)) == [session_of(live).pk]
