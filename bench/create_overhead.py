@@ -63,6 +63,10 @@ def measure(*, base_url: str, emulator_url: str, editor: requests.Session) -> li
         )
         if answer.status_code != 302:
             raise RuntimeError(f"the create answered {answer.status_code}, not a redirect")
+        # A browser follows the redirect, and the page it lands on shows (and so clears) the
+        # "registered" message. Without this, every create would carry all the earlier
+        # unread messages in its cookie and pay for re-encoding them.
+        editor.cookies.pop("messages", None)
 
     body_template = upstream_body("template")
 
