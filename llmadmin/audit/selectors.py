@@ -13,7 +13,7 @@ from llmadmin.core import memo
 from llmadmin.teams.models import Team
 from llmadmin.teams.permissions import User
 
-from .chain import GENESIS, mac_matches
+from .chain import GENESIS, log_version, mac_matches
 from .models import AuditEvent
 
 PAGE_SIZE = 50
@@ -149,6 +149,9 @@ SETTLED_AFTER = timedelta(hours=1)
 # How long settled counts are remembered: the bound on how long an event committed more than
 # SETTLED_AFTER late (see _settled_counts_key) can be missing from the chart.
 SETTLED_COUNTS_SECONDS = 60 * 60
+# How long the open days' counts are remembered at most: log_version sees every committed
+# event; this bounds memory, and rows written around both the recorder and the id sequence.
+OPEN_COUNTS_SECONDS = 60
 DailyCounts = dict[tuple[date, str], int]
 
 
@@ -167,10 +170,11 @@ def _grouped_counts(*, events: QuerySet[AuditEvent], first: date, last: date) ->
     return {(day, outcome): n for day, outcome, n in rows}
 
 
-def _settled_counts_key(*, events: QuerySet[AuditEvent], first: date, settled: date) -> str:
-    """Names the counts of `events` from `first` up to `settled`: the query itself (scope and
-    filters, so one team's counts never answer another's) and the id and MAC of the newest
-    event stamped before `settled`, so that a log restored or loaded anew is another key.
+def _settled_counts_key(*, sql: str, params: object, first: date, settled: date) -> str:
+    """Names the counts of the events of `sql` from `first` up to `settled`: the query itself
+    (scope and filters, so one team's counts never answer another's) and the id and MAC of
+    the newest event stamped before `settled`, so that a log restored or loaded anew is
+    another key.
 
     It does not name events stamped before `settled` but committed after it was taken (more
     than SETTLED_AFTER late, or stamped by an instance whose clock is behind): such counts
@@ -181,7 +185,6 @@ def _settled_counts_key(*, events: QuerySet[AuditEvent], first: date, settled: d
         .values_list("id", "mac")
         .first()
     )
-    sql, params = events.order_by().query.sql_with_params()
     return memo.key("audit-settled-counts", sql, params, first, settled, newest)
 
 
@@ -191,13 +194,15 @@ def audit_event_daily_counts(
     """How many of `events` happened on each UTC day from `first` to `last`, per outcome.
 
     The log is append-only, so the counts of settled days are remembered (core.memo; see
-    _settled_counts_key) and only the days still open are counted again: one grouped query
-    bounded by the dates either way, so its cost follows the window, not the log."""
+    _settled_counts_key), and those of the days still open are remembered for as long as
+    no event is committed (chain.log_version). Counting is one grouped query bounded by the
+    dates either way, so its cost follows the window, not the log."""
     if events.query.is_empty():  # none(): nothing to count, and no SQL to name it by
         return {}
     open_from = ((now or timezone.now()) - SETTLED_AFTER).astimezone(UTC).date()
     settled = min(open_from, last + timedelta(days=1))
-    key = _settled_counts_key(events=events, first=first, settled=settled)
+    sql, params = events.order_by().query.sql_with_params()
+    key = _settled_counts_key(sql=sql, params=params, first=first, settled=settled)
     counted_now: list[DailyCounts] = []
 
     def count_settled_days() -> DailyCounts:
@@ -208,9 +213,16 @@ def audit_event_daily_counts(
     counts = memo.recall(key, count_settled_days, timeout=SETTLED_COUNTS_SECONDS)
     if counted_now:
         return counted_now[0]
-    if settled <= last:
-        return counts | _grouped_counts(events=events, first=max(first, settled), last=last)
-    return dict(counts)
+    if settled > last:
+        return dict(counts)
+    open_first = max(first, settled)
+    open_key = memo.key("audit-open-counts", sql, params, open_first, last, log_version())
+    open_counts = memo.recall(
+        open_key,
+        lambda: _grouped_counts(events=events, first=open_first, last=last),
+        timeout=OPEN_COUNTS_SECONDS,
+    )
+    return counts | open_counts
 
 
 def audit_event_position(*, event: AuditEvent) -> ChainPosition:

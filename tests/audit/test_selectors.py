@@ -6,7 +6,7 @@ import pytest
 
 from llmadmin.audit.models import AuditEvent, Outcome
 from llmadmin.audit.selectors import audit_event_daily_counts, audit_event_page
-from tests.audit.factories import events_at
+from tests.audit.factories import event, events_at
 from tests.audit.support import append_only_lifted, raw
 from tests.teams.factories import TeamFactory
 
@@ -22,7 +22,7 @@ def counts(team, now: datetime = NOW) -> dict[tuple[date, str], int]:
     return audit_event_daily_counts(events=events, first=FIRST, last=TODAY, now=now)
 
 
-def test_days_that_are_over_are_counted_once_and_today_every_time(
+def test_days_that_are_over_are_counted_once_and_today_whenever_the_log_changed(
     team, django_assert_num_queries
 ) -> None:
     events_at(datetime(2024, 2, 10, 8, tzinfo=UTC), team=team)
@@ -32,13 +32,17 @@ def test_days_that_are_over_are_counted_once_and_today_every_time(
     assert "2024-02-10" in cold.captured_queries[1]["sql"]
 
     events_at(NOW - timedelta(minutes=1), outcome=Outcome.FAILURE, team=team)
-    with django_assert_num_queries(2) as warm:  # the log's identity, then today alone
-        assert counts(team) == {
-            (FIRST, "success"): 1,
-            (date(2024, 3, 9), "denied"): 2,
-            (TODAY, "failure"): 1,
-        }
-    assert "2024-02-10" not in warm.captured_queries[1]["sql"]
+    expected = {(FIRST, "success"): 1, (date(2024, 3, 9), "denied"): 2, (TODAY, "failure"): 1}
+    # The log's identity, its version (chain.log_version), then today alone.
+    with django_assert_num_queries(3) as changed:
+        assert counts(team) == expected
+    assert "2024-02-10" not in changed.captured_queries[2]["sql"]
+    with django_assert_num_queries(2):  # nothing committed since: nothing counted
+        assert counts(team) == expected
+
+    event(team=team)  # through the recorder, as the app writes: the version moves
+    with django_assert_num_queries(3):
+        assert counts(team) == expected
 
 
 def test_a_log_restored_or_reloaded_under_a_running_server_is_counted_again(team) -> None:
