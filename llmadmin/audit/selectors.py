@@ -170,22 +170,29 @@ def _grouped_counts(*, events: QuerySet[AuditEvent], first: date, last: date) ->
     return {(day, outcome): n for day, outcome, n in rows}
 
 
-def _settled_counts_key(*, sql: str, params: object, first: date, settled: date) -> str:
+def _settled_counts_key(
+    *, sql: str, params: object, first: date, settled: date, version: object
+) -> str:
     """Names the counts of the events of `sql` from `first` up to `settled`: the query itself
     (scope and filters, so one team's counts never answer another's) and the id and MAC of
     the newest event stamped before `settled`, so that a log restored or loaded anew is
-    another key.
+    another key. That event is looked up once per version of the log.
 
     It does not name events stamped before `settled` but committed after it was taken (more
     than SETTLED_AFTER late, or stamped by an instance whose clock is behind): such counts
     are remembered for SETTLED_COUNTS_SECONDS only."""
-    newest = (
-        AuditEvent.objects.filter(occurred_at__lt=_day_start(settled))
-        .order_by("-occurred_at", "-id")
-        .values_list("id", "mac")
-        .first()
-    )
-    return memo.key("audit-settled-counts", sql, params, first, settled, newest)
+
+    def newest() -> tuple[object, ...]:
+        found = (
+            AuditEvent.objects.filter(occurred_at__lt=_day_start(settled))
+            .order_by("-occurred_at", "-id")
+            .values_list("id", "mac")
+            .first()
+        )
+        return (found,)  # never None: "nothing before `settled`" is remembered too
+
+    name = memo.key("audit-newest-settled", settled, version)
+    return memo.key("audit-settled-counts", sql, params, first, settled, memo.recall(name, newest))
 
 
 def audit_event_daily_counts(
@@ -196,13 +203,15 @@ def audit_event_daily_counts(
     The log is append-only, so the counts of settled days are remembered (core.memo; see
     _settled_counts_key), and those of the days still open are remembered for as long as
     no event is committed (chain.log_version). Counting is one grouped query bounded by the
-    dates either way, so its cost follows the window, not the log."""
+    dates either way, so its cost follows the window, not the log; while nothing is
+    committed, a page reads the log's version and counts nothing."""
     if events.query.is_empty():  # none(): nothing to count, and no SQL to name it by
         return {}
     open_from = ((now or timezone.now()) - SETTLED_AFTER).astimezone(UTC).date()
     settled = min(open_from, last + timedelta(days=1))
     sql, params = events.order_by().query.sql_with_params()
-    key = _settled_counts_key(sql=sql, params=params, first=first, settled=settled)
+    version = log_version()
+    key = _settled_counts_key(sql=sql, params=params, first=first, settled=settled, version=version)
     counted_now: list[DailyCounts] = []
 
     def count_settled_days() -> DailyCounts:
@@ -216,7 +225,7 @@ def audit_event_daily_counts(
     if settled > last:
         return dict(counts)
     open_first = max(first, settled)
-    open_key = memo.key("audit-open-counts", sql, params, open_first, last, log_version())
+    open_key = memo.key("audit-open-counts", sql, params, open_first, last, version)
     open_counts = memo.recall(
         open_key,
         lambda: _grouped_counts(events=events, first=open_first, last=last),
