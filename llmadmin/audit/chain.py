@@ -105,21 +105,6 @@ def mac_matches(event: AuditEvent) -> bool:
     return hmac.compare_digest(mac_for(event), event.mac)
 
 
-def log_version(using: str = "default") -> tuple[object, ...]:
-    """A value that changes whenever an event is committed: the chain head, which every
-    append moves in the transaction that inserts the event (so in commit order, late commits
-    included), and the newest id, for rows loaded in bulk without the head (a restore sets
-    both). One read of two indexed rows, whatever the size of the log."""
-    with connections[using].cursor() as cursor:
-        cursor.execute(
-            f"SELECT (SELECT MAX(id) FROM {_EVENTS}), "  # noqa: S608
-            f"(SELECT last_event_id FROM {_HEAD} WHERE id = %s), "
-            f"(SELECT last_mac FROM {_HEAD} WHERE id = %s)",
-            [HEAD_PK, HEAD_PK],
-        )
-        return tuple(cursor.fetchone() or ())
-
-
 def _lock_and_read_head(using: str) -> str | None:
     """Take the chain's one write lock and read the head's MAC in one statement, or None
     when there is no head yet.

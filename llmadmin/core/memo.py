@@ -54,6 +54,26 @@ def recall(
     return found
 
 
+def recall_current(
+    name: str,
+    version: object,
+    compute: Callable[[], T],
+    *,
+    using: str = "memo",
+    timeout: float | None = None,
+) -> T:
+    """The value remembered under `name` if it was worked out at `version` (of whatever it
+    is worked out from), else computed and remembered in its place: for a value whose inputs
+    can't all be named in its key, one entry per name however often the version moves."""
+    memo = caches[using]
+    found: tuple[object, T] | None = memo.get(name)
+    if found is not None and found[0] == version:
+        return found[1]
+    value = compute()
+    memo.set(name, (version, value), timeout=timeout)
+    return value
+
+
 def recall_many(computes: Mapping[str, Callable[[], T]], *, using: str = "memo") -> list[T]:
     """The values under these names, in their order: one look-up for all, and only the
     missing ones computed."""
