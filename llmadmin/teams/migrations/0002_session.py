@@ -14,6 +14,8 @@ def forget_django_sessions(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("teams", "0001_initial"),
+        # forget_django_sessions reads Django's own session table.
+        ("sessions", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
