@@ -34,7 +34,6 @@ class Report:
     checked: int
     head: Checkpoint | None
     problem: str = ""
-    bad_event_id: int | None = None
 
     @property
     def intact(self) -> bool:
@@ -57,7 +56,6 @@ def verify_chain(*, checkpoint: Checkpoint | None = None, chunk_size: int = 2000
                 head,
                 f"Event {event.pk} does not follow {after}: an event between them was deleted, "
                 "or events were moved or edited.",
-                event.pk,
             )
         if not mac_matches(event):
             return Report(
@@ -65,7 +63,6 @@ def verify_chain(*, checkpoint: Checkpoint | None = None, chunk_size: int = 2000
                 head,
                 f"Event {event.pk} was changed after it was written: its MAC does not match "
                 "its content.",
-                event.pk,
             )
         if checkpoint and event.pk == checkpoint.event_id:
             if not hmac.compare_digest(event.mac, checkpoint.mac):
@@ -74,7 +71,6 @@ def verify_chain(*, checkpoint: Checkpoint | None = None, chunk_size: int = 2000
                     head,
                     f"Event {event.pk} is not the event of the checkpoint: its MAC differs, so "
                     "the log was rewritten from there on.",
-                    event.pk,
                 )
             checkpoint_seen = True
         expected_prev, previous_id = event.mac, event.pk
@@ -88,7 +84,6 @@ def verify_chain(*, checkpoint: Checkpoint | None = None, chunk_size: int = 2000
             f"The checkpoint's event {checkpoint.event_id} is no longer in the log: the newest "
             f"events were deleted (the log now ends at "
             f"{f'event {previous_id}' if previous_id else 'nothing'}).",
-            checkpoint.event_id,
         )
     recorded = ChainHead.objects.filter(pk=HEAD_PK).first()
     if recorded and (recorded.last_event_id != previous_id or recorded.last_mac != expected_prev):
@@ -97,7 +92,6 @@ def verify_chain(*, checkpoint: Checkpoint | None = None, chunk_size: int = 2000
             head,
             f"The chain head says the newest event is {recorded.last_event_id}, but the log "
             f"ends at {previous_id}: the newest events were deleted.",
-            recorded.last_event_id,
         )
     return Report(checked, head)
 
