@@ -43,9 +43,9 @@ logconfig_dict = {
 
 
 def pre_fork(server: object, worker: object) -> None:
-    """The app is loaded here, in the master, before the workers fork (preload_app). A
-    database connection opened meanwhile would be inherited by every worker, which would then
-    interleave their queries on one socket: close any, so that each worker opens its own."""
+    """The app is loaded here, in the master, before the workers fork (preload_app). Loading
+    it opens no database connection today; in case a change ever does, close any, because
+    every worker would inherit it and interleave their queries on one socket."""
     from django.db import connections
 
     connections.close_all()

@@ -11,11 +11,9 @@ invalid JSON, numbers in odd scripts — the dashboard:
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.core.cache import cache
 from django.test import Client
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
@@ -330,18 +328,10 @@ def test_the_members_form_survives_anything(admin_client, emulator, team, userna
     assert response.status_code in (200, 302, 403)
 
 
-@pytest.fixture
-def fresh_throttle() -> Iterator[None]:
-    """The fuzzed log-ins lock the test client's address; later tests must not inherit it."""
-    cache.clear()
-    yield
-    cache.clear()
-
-
 @FUZZ
 @given(username=TEXT, password=SECRET, next_url=st.one_of(st.just(""), TEXT))
 def test_the_log_in_form_survives_anything_and_never_echoes_the_password(
-    db, emulator, fresh_throttle, username, password, next_url
+    db, emulator, username, password, next_url
 ) -> None:
     client = Client()
     response = client.post(

@@ -103,12 +103,9 @@ def witness() -> Witness:
 
 
 @pytest.fixture
-def model_server(settings, dns_records) -> Iterator[Any]:
+def model_server(model_dns_http) -> Iterator[Any]:
     """A model server on a free port that rejects the key and quotes it back, as OpenAI does
     ("Incorrect API key provided: sk-…"): the dashboard must not pass the quote on."""
-    settings.LLMADMIN_URI_ALLOW_HTTP = True
-    settings.LLMADMIN_URI_ALLOWED_HOSTS = ["model.test"]
-    dns_records["model.test"] = ["127.0.0.1"]
 
     def quoting(conn, request, stop):  # type: ignore[no-untyped-def]
         said = request.headers.get("authorization", "") + request.headers.get("x-api-key", "")

@@ -1,15 +1,12 @@
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
 from tests.support.fault_server import refused_url
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.gunicorn import free_port, run
 
 
 def _leaks(body: str, settings) -> list[str]:
@@ -78,7 +75,7 @@ def test_healthz_answers_503_when_the_database_is_down() -> None:
         "r = Client(HTTP_HOST='localhost').get('/healthz');"
         "print(r.status_code, json.dumps(r.json(), sort_keys=True))"
     )
-    port = refused_url().rsplit(":", 1)[1]
+    port = free_port()
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "tests.settings",
@@ -86,15 +83,7 @@ def test_healthz_answers_503_when_the_database_is_down() -> None:
         "VECTARA_API_URL": refused_url(),
         "LOG_LEVEL": "CRITICAL",
     }
-    result = subprocess.run(  # noqa: S603 - the command is the test's own
-        [sys.executable, "-c", script],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = run([sys.executable, "-c", script], env=env)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == '503 {"database": "unreachable", "status": "unavailable"}'
     assert "hunter2" not in result.stdout + result.stderr

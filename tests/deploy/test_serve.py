@@ -6,12 +6,11 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import requests
 
-from tests.support.gunicorn import ROOT, environment, free_port, run, serve
+from tests.support.gunicorn import GUNICORN, ROOT, environment, free_port, run, serve
 
 
 def test_make_serve_migrates_collects_and_serves_with_debug_off(tmp_path: Path) -> None:
@@ -66,8 +65,7 @@ def _one_line(result: subprocess.CompletedProcess[str], expected: str) -> None:
 
 def test_gunicorn_refuses_a_weak_secret_key_in_one_line() -> None:
     env = environment(SECRET_KEY="too-short", PORT=str(free_port()))
-    gunicorn = str(Path(sys.executable).parent / "gunicorn")
-    result = run([gunicorn, "--config", "gunicorn.conf.py", "llmadmin.wsgi"], env=env)
+    result = run(GUNICORN, env=env)
     _one_line(result, "SECRET_KEY must be set")
 
 

@@ -20,6 +20,13 @@ from pathlib import Path
 import requests
 
 ROOT = Path(__file__).resolve().parents[2]
+# gunicorn as bin/serve starts it.
+GUNICORN = [
+    str(Path(sys.executable).parent / "gunicorn"),
+    "--config",
+    "gunicorn.conf.py",
+    "llmadmin.wsgi",
+]
 PG = ("127.0.0.1", 5432)
 REDIS = ("127.0.0.1", 6379)
 PRODUCTION = {
@@ -119,9 +126,7 @@ def serve(env: dict[str, str], log: Path) -> AbstractContextManager[Server]:
 
 def gunicorn(env: dict[str, str], log: Path) -> AbstractContextManager[Server]:
     port = free_port()
-    executable = str(Path(sys.executable).parent / "gunicorn")
-    command = [executable, "--config", "gunicorn.conf.py", "llmadmin.wsgi"]
-    return serving(command, {**env, "PORT": str(port)}, log, port)
+    return serving(GUNICORN, {**env, "PORT": str(port)}, log, port)
 
 
 # --- the shared services -------------------------------------------------------------------

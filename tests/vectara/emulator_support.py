@@ -11,21 +11,15 @@ from typing import Any
 
 import requests
 
+from llmadmin.vectara.contract import MASK as MASK  # re-exported for the emulator tests
+from llmadmin.vectara.contract import SECRET_AUTH_FIELDS
 from llmadmin.vectara.emulator import PLATFORM_LLMS
 from tests.support import contract
 
 API_KEY = "emulator-test-key-0123"
-MASK = "****"
-# Written out from the contract's LLM.auth description, not imported from the emulator.
-SECRET_FIELDS = {
-    "token",
-    "value",
-    "client_secret",
-    "api_key",
-    "key_json",
-    "aws_secret_access_key",
-    "access_token",
-}
+# The dashboard's own list, not the emulator's: a test of the emulator's masking then also
+# catches the two drifting apart.
+SECRET_FIELDS = SECRET_AUTH_FIELDS
 PLATFORM_IDS = [llm["id"] for llm in PLATFORM_LLMS]
 
 
