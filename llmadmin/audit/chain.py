@@ -9,7 +9,6 @@ Deleting the newest events breaks nothing inside the chain, which is why the cha
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import hmac
 import ipaddress
@@ -27,22 +26,20 @@ from .models import AuditEvent, ChainHead
 # The previous MAC of the first event ever written.
 GENESIS = ""
 HEAD_PK = 1
-_HEAD, _EVENTS = ChainHead._meta.db_table, AuditEvent._meta.db_table  # for the SQL below
+HEAD_TABLE, EVENTS_TABLE = ChainHead._meta.db_table, AuditEvent._meta.db_table  # for the SQL below
 _FIELDS = [f for f in AuditEvent._meta.concrete_fields if not f.primary_key]
 
 
-@functools.cache
-def _swap_sql() -> str:
-    """PostgreSQL's one-statement append (see `_swap_head_and_insert`)."""
-    columns = ", ".join(f'"{f.column}"' for f in _FIELDS)
-    return (
-        f"WITH head AS (UPDATE {_HEAD} SET last_mac = %s, "  # noqa: S608
-        f"last_event_id = nextval(pg_get_serial_sequence(%s, 'id')) "
-        f"WHERE id = %s AND last_mac = %s RETURNING last_event_id) "
-        f"INSERT INTO {_EVENTS} (id, {columns}) "
-        f"SELECT last_event_id, {', '.join(['%s'] * len(_FIELDS))} FROM head "
-        f"RETURNING id, txid_current()"
-    )
+# PostgreSQL's one-statement append (see `_swap_head_and_insert`).
+_COLUMNS = ", ".join(f'"{f.column}"' for f in _FIELDS)
+_SWAP_SQL = (
+    f"WITH head AS (UPDATE {HEAD_TABLE} SET last_mac = %s, "  # noqa: S608
+    f"last_event_id = nextval(pg_get_serial_sequence('{EVENTS_TABLE}', 'id')) "
+    f"WHERE id = %s AND last_mac = %s RETURNING last_event_id) "
+    f"INSERT INTO {EVENTS_TABLE} (id, {_COLUMNS}) "
+    f"SELECT last_event_id, {', '.join(['%s'] * len(_FIELDS))} FROM head "
+    f"RETURNING id, txid_current()"
+)
 
 
 def _utc(moment: datetime) -> str:
@@ -119,7 +116,7 @@ def _lock_and_read_head(using: str) -> str | None:
         if connection.features.can_return_columns_from_insert:  # RETURNING is supported
             xid = ", txid_current()" if connection.vendor == "postgresql" else ""
             cursor.execute(
-                f"UPDATE {_HEAD} SET last_event_id = last_event_id WHERE id = %s "  # noqa: S608
+                f"UPDATE {HEAD_TABLE} SET last_event_id = last_event_id WHERE id = %s "  # noqa: S608
                 f"RETURNING last_mac{xid}",
                 [HEAD_PK],
             )
@@ -170,7 +167,7 @@ def append(event: AuditEvent, *, using: str = "default") -> AuditEvent:
         # does PostgreSQL's, rather than let a caught error end in a COMMIT that rolls back.
         with transaction.mark_for_rollback_on_error(using):
             with connection.cursor() as cursor:
-                cursor.execute(f"SELECT last_mac FROM {_HEAD} WHERE id = %s", [HEAD_PK])  # noqa: S608
+                cursor.execute(f"SELECT last_mac FROM {HEAD_TABLE} WHERE id = %s", [HEAD_PK])  # noqa: S608
                 seen = cursor.fetchone()
             if seen is not None and _swap_head_and_insert(event, connection, seen[0]):
                 return event
@@ -199,7 +196,7 @@ def _swap_head_and_insert(event: AuditEvent, connection: BaseDatabaseWrapper, pr
     event.mac = mac_for(event)  # covers prev_mac: seal after setting it
     values = [f.get_db_prep_save(f.pre_save(event, add=True), connection) for f in _FIELDS]
     with connection.cursor() as cursor:
-        cursor.execute(_swap_sql(), [event.mac, _EVENTS, HEAD_PK, prev, *values])
+        cursor.execute(_SWAP_SQL, [event.mac, HEAD_PK, prev, *values])
         row = cursor.fetchone()
     if row is None:
         return False

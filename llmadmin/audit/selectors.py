@@ -14,10 +14,8 @@ from llmadmin.core import memo
 from llmadmin.teams.models import Team
 from llmadmin.teams.permissions import User
 
-from .chain import GENESIS, HEAD_PK, mac_matches
-from .models import AuditEvent, ChainHead
-
-_EVENTS, _HEAD = AuditEvent._meta.db_table, ChainHead._meta.db_table
+from .chain import EVENTS_TABLE, GENESIS, HEAD_PK, HEAD_TABLE, mac_matches
+from .models import AuditEvent
 
 PAGE_SIZE = 50
 
@@ -126,7 +124,7 @@ def audit_event_page(
         scoped = events.filter(id__lte=before) if before is not None else events
         rows = list(scoped.order_by("-id")[: size + 2])
         beside = bool(rows) and rows[0].pk == before
-        rows = rows[1:] if beside else rows[: size + 1]
+        rows = rows[1:] if beside else rows
         has_older = len(rows) > size
         rows = rows[:size]
         has_newer = (
@@ -182,11 +180,13 @@ def _log_state(using: str, settled: date) -> tuple[tuple[object, ...], tuple[obj
     (which tells a restored log from the one it replaced, even with the same newest id)."""
     connection = connections[using]
     before = connection.ops.adapt_datetimefield_value(_day_start(settled))
-    newest = f"FROM {_EVENTS} WHERE occurred_at < %s ORDER BY occurred_at DESC, id DESC LIMIT 1"
+    newest = (
+        f"FROM {EVENTS_TABLE} WHERE occurred_at < %s ORDER BY occurred_at DESC, id DESC LIMIT 1"
+    )
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT (SELECT MAX(id) FROM {_EVENTS}), "  # noqa: S608 - our tables' names
-            f"(SELECT last_mac FROM {_HEAD} WHERE id = %s), "
+            f"SELECT (SELECT MAX(id) FROM {EVENTS_TABLE}), "  # noqa: S608 - our tables' names
+            f"(SELECT last_mac FROM {HEAD_TABLE} WHERE id = %s), "
             f"(SELECT id {newest}), (SELECT mac {newest})",
             [HEAD_PK, before, before],
         )

@@ -16,7 +16,7 @@ from __future__ import annotations
 import functools
 import hashlib
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from django.core.cache import caches
 from django.template import engines
@@ -46,12 +46,7 @@ def recall(
 ) -> T:
     """The value remembered under `name` (from `key()`), computed and remembered if missing;
     `timeout` (seconds) for a value that may turn wrong in a way its key can't tell."""
-    memo = caches[using]
-    found: T | None = memo.get(name)
-    if found is None:
-        found = compute()
-        memo.set(name, found, timeout=timeout)
-    return found
+    return cast(T, caches[using].get_or_set(name, compute, timeout=timeout))
 
 
 def recall_current(

@@ -13,7 +13,7 @@ from llmadmin.audit.recorder import Attempt, Origin, Target
 from llmadmin.core.http import AppRequest
 
 from .models import Team
-from .permissions import Action, denied_message
+from .permissions import Action, allowed, denied_message
 from .selectors import can_for_request, team_choices_for_request, team_current
 
 # HttpResponseBase: a view may stream (the audit export).
@@ -66,9 +66,8 @@ def team_action_required(
                 team = team_current(request)
             if in_any_team and not can_for_request(request, action, team):
                 choices = team_choices_for_request(request)
-                team = next(
-                    (c.team for c in choices if can_for_request(request, action, c.team)), team
-                )
+                user = request.user
+                team = next((c.team for c in choices if allowed(user, action, role=c.role)), team)
             if not can_for_request(request, action, team):
                 message = denied_message(action, team)
                 raise deny(request, action=action, team=team, message=message)

@@ -135,15 +135,24 @@ class _Columns:
         self.cols = [field.get_col(alias) for field in self.fields]
         self.sql = ", ".join(f'{alias}."{field.column}"' for field in self.fields)
         self.start = start
+        # Per database alias, the columns that have conversions at all (none on PostgreSQL):
+        # the converters themselves are asked of each request's own connection.
+        self.converted: dict[str, list[int]] = {}
+
+    def _converters(self, col: Any, connection: BaseDatabaseWrapper) -> list[Any]:
+        return connection.ops.get_db_converters(col) + col.get_db_converters(connection)
 
     def build(self, row: tuple[Any, ...], connection: BaseDatabaseWrapper) -> Any:
         values = list(row[self.start : self.start + len(self.fields)])
         if values[0] is None:  # the primary key: no such row joined
             return None
-        for index, col in enumerate(self.cols):
-            for convert in connection.ops.get_db_converters(col) + col.get_db_converters(
-                connection
-            ):
+        converted = self.converted.get(connection.alias)
+        if converted is None:
+            converted = [i for i, col in enumerate(self.cols) if self._converters(col, connection)]
+            self.converted[connection.alias] = converted
+        for index in converted:
+            col = self.cols[index]
+            for convert in self._converters(col, connection):
                 values[index] = convert(values[index], col, connection)
         return self.model.from_db(connection.alias, self.names, values)
 

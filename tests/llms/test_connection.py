@@ -22,13 +22,6 @@ OK = Fault.status(200, {"id": "chatcmpl-1", "choices": [{"message": {"content": 
 HTMX = {"HTTP_HX_REQUEST": "true"}
 
 
-@pytest.fixture
-def model_dns_by_address(model_dns_http, settings) -> dict[str, list[str]]:
-    """model_dns_http, and 127.0.0.1 admitted by its address too."""
-    settings.LLMADMIN_URI_ALLOWED_HOSTS = [*settings.LLMADMIN_URI_ALLOWED_HOSTS, "127.0.0.1"]
-    return model_dns_http
-
-
 def port_of(base_url: str) -> int:
     return int(base_url.rsplit(":", 1)[1])
 
@@ -65,7 +58,7 @@ def the_event() -> AuditEvent:
 
 
 def test_bearer_sends_exactly_the_configured_headers_and_a_minimal_chat(
-    editor_client, model_dns_by_address
+    editor_client, model_dns_http
 ) -> None:
     with fault_server(OK) as server:
         port = port_of(server.base_url)
@@ -105,9 +98,7 @@ def test_bearer_sends_exactly_the_configured_headers_and_a_minimal_chat(
     assert event.details["status"] == 200 and event.details["latency_ms"] >= 0
 
 
-def test_header_auth_sends_the_key_in_the_named_header_only(
-    editor_client, model_dns_by_address
-) -> None:
+def test_header_auth_sends_the_key_in_the_named_header_only(editor_client, model_dns_http) -> None:
     with fault_server(OK) as server:
         data = form(port_of(server.base_url), auth_type="header", token=None)
         data |= {"header": "x-api-key", "value": SECRET}
@@ -118,7 +109,7 @@ def test_header_auth_sends_the_key_in_the_named_header_only(
 
 
 def test_openai_responses_gets_its_own_body_with_the_forms_max_tokens(
-    editor_client, model_dns_by_address
+    editor_client, model_dns_http
 ) -> None:
     with fault_server(OK) as server:
         data = form(port_of(server.base_url), "/v1/responses", type="openai-responses")
@@ -160,7 +151,7 @@ def lookups(settings, monkeypatch) -> Iterator[list[str]]:
 
 
 def test_the_request_goes_to_the_vetted_address_without_a_second_lookup(
-    editor_client, model_dns_by_address, lookups
+    editor_client, model_dns_http, lookups
 ) -> None:
     with fault_server(OK) as server:
         html = fragment(editor_client.post(URL, form(port_of(server.base_url)), **HTMX))
@@ -170,11 +161,9 @@ def test_the_request_goes_to_the_vetted_address_without_a_second_lookup(
     assert "model.test" not in lookups, "the socket is opened to the IP, not the name"
 
 
-def test_a_refused_vetted_address_falls_back_to_the_next_one(
-    editor_client, model_dns_by_address
-) -> None:
+def test_a_refused_vetted_address_falls_back_to_the_next_one(editor_client, model_dns_http) -> None:
     # Nothing listens on 127.0.0.2, so the first vetted address refuses the connection.
-    model_dns_by_address["model.test"] = ["127.0.0.2", "127.0.0.1"]
+    model_dns_http["model.test"] = ["127.0.0.2", "127.0.0.1"]
     with fault_server(OK) as server:
         html = fragment(editor_client.post(URL, form(port_of(server.base_url)), **HTMX))
     assert server.hits == 1
@@ -182,10 +171,8 @@ def test_a_refused_vetted_address_falls_back_to_the_next_one(
     assert AuditEvent.objects.filter(action="llm.test").count() == 1
 
 
-def test_a_name_that_does_not_resolve_here_is_not_tested(
-    editor_client, model_dns_by_address
-) -> None:
-    del model_dns_by_address["model.test"]
+def test_a_name_that_does_not_resolve_here_is_not_tested(editor_client, model_dns_http) -> None:
+    del model_dns_http["model.test"]
     html = fragment(editor_client.post(URL, form(8080), **HTMX))
     assert (
         "model.test does not resolve from the dashboard's network, so it can't be tested from "
@@ -194,7 +181,7 @@ def test_a_name_that_does_not_resolve_here_is_not_tested(
     assert the_event().outcome == "failure"
 
 
-def test_a_redirect_is_reported_and_not_followed(editor_client, model_dns_by_address) -> None:
+def test_a_redirect_is_reported_and_not_followed(editor_client, model_dns_http) -> None:
     with fault_server(OK) as final:
         moved = Fault.status(302, headers={"Location": f"{final.base_url}/v2/chat"})
         with fault_server(moved) as server:
@@ -212,7 +199,7 @@ def test_a_redirect_is_reported_and_not_followed(editor_client, model_dns_by_add
 
 
 def test_a_401_shows_the_providers_message_with_the_echoed_key_scrubbed(
-    editor_client, model_dns_by_address, caplog
+    editor_client, model_dns_http, caplog
 ) -> None:
     caplog.set_level(logging.DEBUG)  # urllib3 logs each request line at DEBUG
     partial = SECRET[:10] + "****" + SECRET[-6:]
@@ -240,14 +227,14 @@ def test_a_401_shows_the_providers_message_with_the_echoed_key_scrubbed(
     ids=["error-string", "message", "detail-list", "google-list", "plain-text"],
 )
 def test_common_error_shapes_show_the_providers_words(
-    editor_client, model_dns_by_address, answer, shown
+    editor_client, model_dns_http, answer, shown
 ) -> None:
     with fault_server(answer) as server:
         html = fragment(editor_client.post(URL, form(port_of(server.base_url)), **HTMX))
     assert f"The provider says: “{shown}”" in html
 
 
-def test_a_long_provider_message_is_cut_short(editor_client, model_dns_by_address) -> None:
+def test_a_long_provider_message_is_cut_short(editor_client, model_dns_http) -> None:
     with fault_server(Fault.status(400, {"error": {"message": "x" * 5000}})) as server:
         html = fragment(editor_client.post(URL, form(port_of(server.base_url)), **HTMX))
     assert "The provider says: “" + "x" * 299 + "…”" in html
@@ -256,7 +243,7 @@ def test_a_long_provider_message_is_cut_short(editor_client, model_dns_by_addres
 # --- no answer ---------------------------------------------------------------------------
 
 
-def test_a_refused_connection_says_so(editor_client, model_dns_by_address) -> None:
+def test_a_refused_connection_says_so(editor_client, model_dns_http) -> None:
     port = port_of(refused_url())
     html = fragment(editor_client.post(URL, form(port), **HTMX))
     assert f"model.test at 127.0.0.1 refused the connection on port {port}." in html
@@ -265,7 +252,7 @@ def test_a_refused_connection_says_so(editor_client, model_dns_by_address) -> No
 
 
 def test_a_server_that_never_answers_times_out_with_a_sentence(
-    editor_client, model_dns_by_address, monkeypatch
+    editor_client, model_dns_http, monkeypatch
 ) -> None:
     monkeypatch.setattr(outbound, "READ_TIMEOUT_SECONDS", 0.3)
     with fault_server(Fault.hang_before_headers(5)) as server:
@@ -276,7 +263,7 @@ def test_a_server_that_never_answers_times_out_with_a_sentence(
 
 
 def test_a_server_that_never_accepts_times_out_with_a_sentence(
-    editor_client, model_dns_by_address, monkeypatch
+    editor_client, model_dns_http, monkeypatch
 ) -> None:
     monkeypatch.setattr(outbound, "CONNECT_TIMEOUT_SECONDS", 0.3)
     with unaccepting_server() as base_url:
@@ -285,7 +272,7 @@ def test_a_server_that_never_accepts_times_out_with_a_sentence(
     assert f"did not accept a connection on port {port} within 0.3 seconds" in html
 
 
-def test_a_connection_closed_without_an_answer_says_so(editor_client, model_dns_by_address) -> None:
+def test_a_connection_closed_without_an_answer_says_so(editor_client, model_dns_http) -> None:
     with fault_server(Fault.close_without_response()) as server:
         html = fragment(editor_client.post(URL, form(port_of(server.base_url)), **HTMX))
     assert "model.test closed the connection without an HTTP answer." in html
@@ -294,7 +281,7 @@ def test_a_connection_closed_without_an_answer_says_so(editor_client, model_dns_
 # --- the form ----------------------------------------------------------------------------
 
 
-def test_a_blank_secret_asks_for_it_and_sends_nothing(editor_client, model_dns_by_address) -> None:
+def test_a_blank_secret_asks_for_it_and_sends_nothing(editor_client, model_dns_http) -> None:
     with fault_server(OK) as server:
         html = fragment(editor_client.post(URL, form(port_of(server.base_url), token=""), **HTMX))
     assert server.hits == 0
@@ -303,7 +290,7 @@ def test_a_blank_secret_asks_for_it_and_sends_nothing(editor_client, model_dns_b
 
 
 def test_what_to_fix_is_listed_but_a_missing_name_does_not_block_a_test(
-    editor_client, model_dns_by_address
+    editor_client, model_dns_http
 ) -> None:
     html = fragment(editor_client.post(URL, form(1, model="", uri="http://10.0.0.1/"), **HTMX))
     assert "Fix these before testing the connection:" in html
@@ -316,7 +303,7 @@ def test_what_to_fix_is_listed_but_a_missing_name_does_not_block_a_test(
 
 
 def test_without_javascript_the_result_is_a_page_with_a_way_back(
-    editor_client, model_dns_by_address
+    editor_client, model_dns_http
 ) -> None:
     with fault_server(OK) as server:
         response = editor_client.post(URL, form(port_of(server.base_url)))
@@ -335,7 +322,7 @@ def test_the_create_form_has_the_button_and_an_empty_result_slot(editor_client) 
     assert 'id="connection-result"' in html
 
 
-def test_a_viewer_may_not_test(client, model_dns_by_address, team) -> None:
+def test_a_viewer_may_not_test(client, model_dns_http, team) -> None:
     from tests.teams.factories import member
 
     client.force_login(member("viewer", team, username="vic"))
@@ -350,7 +337,7 @@ def test_a_viewer_may_not_test(client, model_dns_by_address, team) -> None:
 
 
 @pytest.fixture
-def stored_llm(team, model_dns_by_address) -> Iterator[LLMDefinition]:
+def stored_llm(team, model_dns_http) -> Iterator[LLMDefinition]:
     yield LLMDefinition.objects.create(
         team=team,
         vectara_id="llm_stored",

@@ -22,7 +22,7 @@ def make(team, n: int, **fields) -> None:
 
 
 def names(response) -> list[str]:
-    return [llm.name for llm in response.context["llms"]]
+    return [llm.name for llm in response.context["listing"].page.object_list]
 
 
 def add(team, name, **fields) -> LLMDefinition:

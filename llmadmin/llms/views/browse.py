@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from datetime import datetime
 
 from django.contrib.auth.decorators import login_required
@@ -48,14 +48,11 @@ def row_text(prefix: str, pk: int, updated_at: datetime) -> dict[str, str]:
     }
 
 
-def with_row_text(llms: Iterable[LLMDefinition]) -> list[LLMDefinition]:
-    """The LLMs, each given its row's text (row_text) to render as a list row."""
-    prefix = reverse("llms:list")
-    rows = list(llms)
-    for llm in rows:
-        for name, value in row_text(prefix, llm.pk, llm.updated_at).items():
-            setattr(llm, name, value)
-    return rows
+def with_row_text(llm: LLMDefinition) -> LLMDefinition:
+    """The LLM, given its row's text (row_text) to render as a list row."""
+    for name, value in row_text(reverse("llms:list"), llm.pk, llm.updated_at).items():
+        setattr(llm, name, value)
+    return llm
 
 
 def rendered_rows(rows: list[selectors.LLMRow], *, can_toggle: bool) -> SafeString:
@@ -135,7 +132,6 @@ def llm_list(request: AppRequest) -> HttpResponse:
     )
     context = {
         "listing": listing,
-        "llms": listing.page.object_list,
         "rows": rendered_rows(listing.page.object_list, can_toggle=can_toggle),
         "can_create": can_for_request(request, Action.LLM_CREATE, team),
         "can_sync": can_for_request(request, Action.LLM_SYNC, team),

@@ -37,20 +37,20 @@ NOT_NEEDED = frozenset({"name", "description"})
 def llm_test_connection(request: AppRequest) -> HttpResponse:
     llm = _llm_being_edited(request)
     form = LLMCreateForm(_with_stored_values(request.POST, llm), files=request.FILES)
-    context: dict[str, object] = {"llm": llm, "connection_fixes": _fixes(form, NOT_NEEDED)}
-    spec = None if context["connection_fixes"] else _spec(form)
-    if spec is not None and form.uri_check is None:
+    fixes = _fixes(form)
+    if not fixes and form.uri_check is None:
         # Anthropic's URI is optional when saving, but a test needs somewhere to connect.
-        context["connection_fixes"] = ["Enter the endpoint URI to test the connection."]
-    elif spec is not None:
+        fixes = ["Enter the endpoint URI to test the connection."]
+    context: dict[str, object] = {"llm": llm, "connection_fixes": fixes}
+    if not fixes:
         try:
             context["connection_result"] = services.llm_test_connection(
                 actor=request.user,
                 origin=Origin.from_request(request),
                 # An edited LLM's own team decides, as it does for saving the edit.
                 team=(llm.team if llm and llm.team else request.team),
-                spec=spec,
-                uri_check=form.uri_check,  # type: ignore[arg-type]
+                spec=_spec(form),
+                uri_check=form.uri_check,  # type: ignore[arg-type] # not None: checked above
                 llm=llm,
             )
         except ApplicationError as exc:
@@ -94,12 +94,12 @@ def _with_stored_values(data: QueryDict, llm: LLMDefinition | None) -> QueryDict
     return data
 
 
-def _fixes(form: LLMCreateForm, ignore: frozenset[str]) -> list[str]:
+def _fixes(form: LLMCreateForm) -> list[str]:
     """What to fix before a test can run, as sentences; empty when it can run."""
     form.is_valid()
     fixes: list[str] = []
     for field, errors in form.errors.items():
-        if field in ignore:
+        if field in NOT_NEEDED:
             continue
         if field in SECRET_AUTH_FIELDS and not form.data.get(field):
             fixes.append(ASK_FOR_KEY)

@@ -46,7 +46,7 @@ def llm_toggle(request: AppRequest, pk: int) -> HttpResponse:
     if htmx:
         # A failure is still a 200: htmx 2 does not swap 4xx/5xx answers by default.
         template = _TOGGLE_TARGETS.get(htmx.target or "", f"{LIST_TEMPLATE}#llm-row")
-        [llm] = with_row_text([llm])
+        llm = with_row_text(llm)
         context = {"llm": llm, "feedback": feedback, "feedback_ok": ok}
         return render(request, template, {**context, **llm_flags(request, llm)})
     (messages.success if ok else messages.error)(request, feedback)
