@@ -70,3 +70,18 @@ def test_on_sqlite_a_failure_after_the_transaction_wrote_is_still_recorded(team)
         TeamFactory(slug="written-first")
         event(outcome=Outcome.FAILURE, message="after a write")
     assert AuditEvent.objects.get().message == "after a write"
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the one-statement append")
+def test_a_failure_after_a_one_statement_append_in_the_same_transaction_does_not_hang() -> None:
+    from llmadmin.audit import chain
+
+    event(message="the head exists, so the next append takes the one-statement path")
+    with transaction.atomic():
+        event(outcome=Outcome.SUCCESS, message="first")
+        # Known, so the failure goes into this transaction instead of waiting for it.
+        assert chain.holds_lock(connection)
+        event(outcome=Outcome.FAILURE, message="second")
+    messages = AuditEvent.objects.order_by("id").values_list("message", flat=True)
+    assert list(messages)[1:] == ["first", "second"]
+    assert verify_chain().intact

@@ -278,3 +278,28 @@ def test_a_page_of_50_events_with_a_busy_month_stays_under_30_kb(client, team) -
     html = client.get("/audit/").content.decode()
     assert html.count("<tr><td><a href=") == 50
     assert len(html.encode()) < 30_000
+
+
+def test_remembered_rows_follow_the_script_prefix(client, team) -> None:
+    from django.urls import clear_script_prefix, set_script_prefix
+
+    written = event(team=team)
+    login(client, "auditor", team, "aud")
+    assert f'href="/audit/{written.pk}/"' in client.get("/audit/").content.decode()
+    set_script_prefix("/dash/")
+    try:
+        assert f'href="/dash/audit/{written.pk}/"' in client.get("/audit/").content.decode()
+    finally:
+        clear_script_prefix()
+
+
+def test_an_org_admins_team_filter_lists_a_team_created_since_the_last_view(client, team) -> None:
+    client.force_login(UserFactory(username="root", is_superuser=True))
+
+    def filters() -> str:
+        html = client.get("/audit/").content.decode()
+        return re.search(r'<form id="audit-filters".*?</form>', html, flags=re.S)[0]
+
+    assert "Newly made" not in filters()
+    TeamFactory(name="Newly made", slug="newly-made")
+    assert "Newly made" in filters()

@@ -152,3 +152,22 @@ def test_no_template_comment_reaches_the_page(editor_client, team) -> None:
     LLMDefinition.objects.create(team=team, vectara_id="llm_1", name="gpt-team", type="x")
     html = editor_client.get("/llms/").content.decode()
     assert "{#" not in html and "{%" not in html
+
+
+def test_a_remembered_row_follows_the_script_prefix_and_the_time_zone(
+    editor_client, team, emulator
+) -> None:
+    from django.urls import clear_script_prefix, set_script_prefix
+    from django.utils import timezone
+
+    llm = seeded(emulator, team)
+    first = row(editor_client, "gpt-team")
+    assert f'href="/llms/{llm.pk}/"' in first and "+05:30" not in first
+    set_script_prefix("/dash/")
+    try:
+        # The test client resets no prefix of its own: the row's link must follow it.
+        assert f'href="/dash/llms/{llm.pk}/"' in row(editor_client, "gpt-team")
+    finally:
+        clear_script_prefix()
+    with timezone.override("Asia/Kolkata"):
+        assert "+05:30" in row(editor_client, "gpt-team")

@@ -10,6 +10,7 @@ from datetime import timedelta
 import pytest
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY, get_user_model
+from django.contrib.auth.backends import ModelBackend
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
@@ -182,3 +183,24 @@ def test_clearsessions_drops_expired_sessions_only(team) -> None:
     )
     call_command("clearsessions")
     assert list(Session.objects.values_list("pk", flat=True)) == [session_of(live).pk]
+
+
+class RowlessBackend(ModelBackend):
+    """A backend that reads users otherwise than by the row: Django asks it, not the join."""
+
+    def get_user(self, user_id):  # type: ignore[no-untyped-def]
+        return None
+
+
+def test_a_session_whose_backend_was_removed_signs_nobody_in(team, settings) -> None:
+    client = signed_in_client(member("editor", team))
+    settings.AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.AllowAllUsersModelBackend"]
+    assert client.get("/llms/").status_code == 302
+
+
+def test_a_backend_that_does_not_read_the_row_decides_itself(team, settings) -> None:
+    backend = f"{__name__}.RowlessBackend"
+    settings.AUTHENTICATION_BACKENDS = [backend]
+    client = Client()
+    client.force_login(member("editor", team), backend=backend)
+    assert client.get("/llms/").status_code == 302
