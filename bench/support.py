@@ -15,10 +15,11 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import requests
 
@@ -178,12 +179,22 @@ def emulator(env: dict[str, str]) -> Iterator[Process]:
         process.stop()
 
 
+# gunicorn's access log, bench-only: each answer's request id (the app sets X-Request-ID on
+# every answer) and the microseconds gunicorn took to serve it, from the parsed request to the
+# last byte written (%(D)s). That is "server time" without the client's share of a round trip.
+ACCESS_LOG = VAR / "access.log"
+ACCESS_FORMAT = "%({x-request-id}o)s %(D)s"
+
+
 @contextmanager
 def gunicorn(env: dict[str, str]) -> Iterator[Process]:
     """gunicorn exactly as bin/serve starts it (gunicorn.conf.py, 2 workers, app preloaded),
-    with bench.settings: the app's settings plus Django admin and a bare view, bench-only."""
+    with bench.settings: the app's settings plus Django admin and a bare view, bench-only;
+    and gunicorn's access log (ACCESS_LOG) for server times."""
     port = free_port()
+    ACCESS_LOG.unlink(missing_ok=True)
     command = [str(Path(PYTHON).parent / "gunicorn"), "--config", "gunicorn.conf.py"]
+    command += ["--access-logfile", str(ACCESS_LOG), "--access-logformat", ACCESS_FORMAT]
     command.append("llmadmin.wsgi")
     process = _start(
         command, {**env, "PORT": str(port)}, VAR / "gunicorn.log", f"http://127.0.0.1:{port}", "/"
@@ -219,32 +230,60 @@ def csrf_token(session: requests.Session, url: str) -> str:
 # --- timing and statistics ------------------------------------------------------------------
 
 
-def timed(call: Callable[[], object]) -> float:
-    """Seconds one call takes."""
-    started = time.perf_counter()
-    call()
-    return time.perf_counter() - started
-
-
-def get_ok(session: requests.Session, url: str) -> Callable[[], object]:
-    def call() -> None:
+def get_ok(session: requests.Session, url: str) -> Callable[[], requests.Response]:
+    def call() -> requests.Response:
         answer = session.get(url, allow_redirects=False, timeout=120)
         if answer.status_code != 200:
             raise RuntimeError(f"GET {url} answered {answer.status_code}")
+        return answer
 
     return call
 
 
-def interleaved(calls: dict[str, Callable[[], object]], runs: int, warmup: int = 2) -> Samples:
-    """Time each call `runs` times, taking turns, so a noisy neighbour hits all of them alike."""
+def interleaved(
+    calls: Mapping[str, Callable[[], object]],
+    runs: int,
+    warmup: int = 2,
+    answers: dict[str, list[Any]] | None = None,
+) -> Samples:
+    """Round trips of each call `runs` times, taking turns, so a noisy neighbour hits all of
+    them alike; what each call returned is kept in `answers` when given."""
     for _ in range(warmup):
         for call in calls.values():
             call()
     samples: Samples = {name: [] for name in calls}
     for _ in range(runs):
         for name, call in calls.items():
-            samples[name].append(timed(call))
+            started = time.perf_counter()
+            answer = call()
+            samples[name].append(time.perf_counter() - started)
+            if answers is not None:
+                answers.setdefault(name, []).append(answer)
     return samples
+
+
+def server_times(answers: dict[str, list[requests.Response]], wait: float = 10.0) -> Samples:
+    """Seconds gunicorn took to serve each of these answers, from its access log (ACCESS_LOG),
+    matched by the X-Request-ID each answer carries. A worker logs a request just after its
+    last byte is sent, so the newest lines may lag a moment behind the answers."""
+    wanted = {a.headers["X-Request-ID"] for listed in answers.values() for a in listed}
+    deadline = time.monotonic() + wait
+    while True:
+        served = {}
+        for line in ACCESS_LOG.read_text().splitlines():
+            request_id, _, micros = line.partition(" ")
+            if request_id in wanted:
+                served[request_id] = int(micros) / 1e6
+        if len(served) == len(wanted) or time.monotonic() > deadline:
+            break
+        time.sleep(0.05)
+    missing = wanted - served.keys()
+    if missing:
+        raise RuntimeError(f"{len(missing)} requests are not in {ACCESS_LOG}")
+    return {
+        name: [served[a.headers["X-Request-ID"]] for a in listed]
+        for name, listed in answers.items()
+    }
 
 
 Samples = dict[str, list[float]]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 
 from django.db import connections
 from django.db.models import Count, Q, QuerySet
@@ -34,7 +35,7 @@ class EventFilter:
 
 @dataclass(frozen=True)
 class EventPage:
-    events: list[AuditEvent]
+    events: list[Any]  # what the queryset yields: models, or named tuples of values
     older_cursor: int | None
     newer_cursor: int | None
 
@@ -101,7 +102,7 @@ def audit_event_filter(
 
 def audit_event_page(
     *,
-    events: QuerySet[AuditEvent],
+    events: QuerySet[AuditEvent, Any],
     before: int | None = None,
     after: int | None = None,
     size: int = PAGE_SIZE,
@@ -112,33 +113,34 @@ def audit_event_page(
     A cursor is the id of the row just beside the page (the last one of the page it was
     linked from), so the query reads that row too: finding it proves there is more on that
     side without asking again. Only a cursor that names no row of these events costs a
-    second query."""
+    second query. Rows are whatever `events` yields (models, or named tuples of values): each
+    needs only an `id`."""
     if after is not None:
         rows = list(events.filter(id__gte=after).order_by("id")[: size + 2])
-        beside = bool(rows) and rows[0].pk == after
+        beside = bool(rows) and rows[0].id == after
         rows = rows[1:] if beside else rows
         has_newer = len(rows) > size
         rows = rows[:size][::-1]
-        has_older = bool(rows) and (beside or events.filter(id__lt=rows[-1].pk).exists())
+        has_older = bool(rows) and (beside or events.filter(id__lt=rows[-1].id).exists())
     else:
         scoped = events.filter(id__lte=before) if before is not None else events
         rows = list(scoped.order_by("-id")[: size + 2])
-        beside = bool(rows) and rows[0].pk == before
+        beside = bool(rows) and rows[0].id == before
         rows = rows[1:] if beside else rows
         has_older = len(rows) > size
         rows = rows[:size]
         has_newer = (
             before is not None
             and bool(rows)
-            and (beside or events.filter(id__gt=rows[0].pk).exists())
+            and (beside or events.filter(id__gt=rows[0].id).exists())
         )
     if not rows and (before is not None or after is not None):
         # A cursor past either end (an old link): show the newest page rather than nothing.
         return audit_event_page(events=events, size=size)
     return EventPage(
         events=rows,
-        older_cursor=rows[-1].pk if has_older else None,
-        newer_cursor=rows[0].pk if has_newer else None,
+        older_cursor=rows[-1].id if has_older else None,
+        newer_cursor=rows[0].id if has_newer else None,
     )
 
 

@@ -36,7 +36,7 @@ def whole_counts(queries: CaptureQueriesContext) -> list[str]:
 
 
 def ids(response) -> list[int]:
-    return [e.pk for e in response.context["page"].events]
+    return [e.id for e in response.context["page"].events]
 
 
 @pytest.mark.parametrize("role", ["viewer", "editor"])
