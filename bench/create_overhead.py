@@ -9,14 +9,23 @@ from __future__ import annotations
 
 import itertools
 import uuid
-from collections.abc import Callable
 
 import requests
 from django.http import QueryDict
 
 from llmadmin.llms.forms import LLMCreateForm
 
-from .support import API_KEY, Result, csrf_token, env_int, interleaved, median, say, spread
+from .support import (
+    API_KEY,
+    Result,
+    csrf_token,
+    env_int,
+    get_ok,
+    interleaved,
+    median,
+    say,
+    spread,
+)
 
 _serial = itertools.count()
 
@@ -77,18 +86,11 @@ def measure(*, base_url: str, emulator_url: str, editor: requests.Session) -> li
         if answer.status_code != 201:
             raise RuntimeError(f"the emulator answered {answer.status_code}")
 
-    def get(path: str) -> Callable[[], None]:
-        def call() -> None:
-            if editor.get(f"{base_url}{path}", timeout=60).status_code != 200:
-                raise RuntimeError(f"{path} failed")
-
-        return call
-
     calls = {
         "create flow": create,
         "direct upstream": direct,
-        "bare view": get("/bench/bare/"),
-        "signed-in view": get("/bench/signed-in/"),
+        "bare view": get_ok(editor, f"{base_url}/bench/bare/"),
+        "signed-in view": get_ok(editor, f"{base_url}/bench/signed-in/"),
     }
     samples = interleaved(calls, runs)
     for name, values in samples.items():

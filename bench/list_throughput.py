@@ -76,27 +76,22 @@ def measure(wrk_bin: str, *, base_url: str, editor: requests.Session, llms: int)
     for name, values in rates.items():
         say(f"  wrk {name:<9} req/s: {', '.join(f'{v:.0f}' for v in values)}")
 
-    def spread(name: str) -> str:
+    def rate(name: str) -> str:
         values = rates[name]
         return f"{median(values):.0f} req/s [{min(values):.0f}-{max(values):.0f}]"
 
-    how = f"wrk -t1 -c4, {rounds}x{seconds} s each, 2 gunicorn workers"
+    def over(name: str, view: str, goal: str) -> Result:
+        return Result(
+            "4",
+            f"/llms/ req/s ÷ {view}, {llms:,} LLMs",
+            median(rates["list"]) / median(rates[name]),
+            goal,
+            f"wrk -t1 -c4, {rounds}x{seconds} s each, 2 gunicorn workers; "
+            f"{rate('list')} ÷ {rate(name)}",
+        )
+
     return [
-        Result(
-            "4",
-            f"/llms/ req/s ÷ bare view req/s, {llms:,} LLMs",
-            median(rates["list"]) / median(rates["bare"]),
-            ">= 0.5",
-            f"{how}; {spread('list')} ÷ {spread('bare')}",
-            fmt="{:.2f}",
-        ),
+        over("bare", "bare view req/s", ">= 0.5"),
         # Not a goal of the issue: how much of what is left is the page's own work.
-        Result(
-            "4",
-            f"/llms/ req/s ÷ signed-in view req/s (session, user, teams), {llms:,} LLMs",
-            median(rates["list"]) / median(rates["signed-in"]),
-            "",
-            f"{how}; {spread('list')} ÷ {spread('signed-in')}",
-            fmt="{:.2f}",
-        ),
+        over("signed-in", "signed-in view req/s (session, user, teams)", ""),
     ]

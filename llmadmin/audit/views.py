@@ -8,15 +8,13 @@ from django.forms.renderers import get_default_renderer
 from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
-from django.urls import get_script_prefix
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
 from llmadmin.core import memo
 from llmadmin.core.errors import parse_id
-from llmadmin.core.http import AppRequest
+from llmadmin.core.http import AppRequest, wants_fragment
 from llmadmin.teams.decorators import team_action_required
 from llmadmin.teams.permissions import Action
 
@@ -40,16 +38,13 @@ OUTCOME_LABELS = dict(Outcome.choices)
 
 
 def _made_with() -> tuple[object, ...]:
-    """Part of every key of HTML from this page: its templates, and how this request prints
-    URLs and words (script prefix, language)."""
-    templates = memo.templates_version(LIST_TEMPLATE, get_default_renderer().field_template_name)
-    return (templates, get_script_prefix(), get_language())
+    """Part of every key of HTML from this page (memo.made_with): its templates."""
+    return memo.made_with(LIST_TEMPLATE, get_default_renderer().field_template_name)
 
 
-def event_rows(events: list[Any], *, all_teams: bool) -> SafeString:
+def event_rows(events: list[Any], *, all_teams: bool, made_with: tuple[object, ...]) -> SafeString:
     """The table rows of `events`, each rendered once and then looked up (core.memo) by what
     it shows; only an org admin's rows have a Team column."""
-    made_with = _made_with()
 
     def render(event: Any) -> Callable[[], str]:  # a named tuple of ROW_FIELDS
         # As get_outcome_display() would say it: the label, or the stored value if unknown.
@@ -61,17 +56,19 @@ def event_rows(events: list[Any], *, all_teams: bool) -> SafeString:
     return mark_safe("".join(memo.recall_many(rows)))  # noqa: S308 - our template escaped it
 
 
-def chart_html(counts: ChartCounts) -> SafeString:
+def chart_html(counts: ChartCounts, *, made_with: tuple[object, ...]) -> SafeString:
     """The chart of these counts, drawn once for them."""
 
     def draw() -> str:
         return render_to_string(f"{LIST_TEMPLATE}#chart", {"chart": chart_draw(counts)})
 
-    name = memo.key("audit-chart", _made_with(), counts)
+    name = memo.key("audit-chart", made_with, counts)
     return mark_safe(memo.recall(name, draw, using="memo_large"))  # noqa: S308
 
 
-def filter_fields(request: AppRequest, form: EventFilterForm) -> SafeString:
+def filter_fields(
+    request: AppRequest, form: EventFilterForm, *, made_with: tuple[object, ...]
+) -> SafeString:
     """The filter form's fields, for the values in the URL. An org admin's include the list
     of teams, which changes: those are rendered every time."""
 
@@ -82,7 +79,7 @@ def filter_fields(request: AppRequest, form: EventFilterForm) -> SafeString:
     if "team" in form.fields:
         return mark_safe(render_fields())  # noqa: S308
     values = [(name, request.GET.getlist(name)) for name in form.fields]
-    name = memo.key("audit-filters", _made_with(), form.is_bound, values)
+    name = memo.key("audit-filters", made_with, form.is_bound, values)
     return mark_safe(memo.recall(name, render_fields, using="memo_large"))  # noqa: S308
 
 
@@ -109,20 +106,21 @@ def event_list(request: AppRequest) -> HttpResponse:
     else:
         assert team is not None  # without a team, only an org admin gets past the decorator
         scope = f"the team {team.name}"
-    htmx = request.htmx
-    # A history restore asks for the whole page; a filter change or page link only the results.
-    partial = htmx and not htmx.history_restore_request
+    made_with = _made_with()
+    # A filter change or page link asks for the results only.
     return render(
         request,
-        f"{LIST_TEMPLATE}#results" if partial else LIST_TEMPLATE,
+        f"{LIST_TEMPLATE}#results" if wants_fragment(request) else LIST_TEMPLATE,
         {
             # Only the whole page shows the form: worked out only if the template reads it.
-            "filter_fields": lambda: filter_fields(request, form),
+            "filter_fields": lambda: filter_fields(request, form, made_with=made_with),
             "page": page,
-            "rows": event_rows(page.events, all_teams=all_teams),
+            "rows": event_rows(page.events, all_teams=all_teams, made_with=made_with),
             "all_teams": all_teams,
             "scope": scope,
-            "chart_html": chart_html(audit_event_chart_counts(events=events, until=filters.until)),
+            "chart_html": chart_html(
+                audit_event_chart_counts(events=events, until=filters.until), made_with=made_with
+            ),
         },
     )
 

@@ -22,3 +22,10 @@ class AppRequest(HttpRequest):
     htmx: HtmxDetails
     team: Team | None
     request_id: str
+
+
+def wants_fragment(request: AppRequest) -> bool:
+    """Whether htmx asked for part of a page: not when it restores history it no longer has
+    in its cache, which needs the whole page."""
+    htmx = request.htmx
+    return bool(htmx) and not htmx.history_restore_request

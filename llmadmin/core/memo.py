@@ -16,10 +16,13 @@ from __future__ import annotations
 import functools
 import hashlib
 from collections.abc import Callable, Mapping
-from typing import Any, TypeVar, cast
+from typing import Any, TypeVar
 
 from django.core.cache import caches
+from django.core.cache.backends.base import DEFAULT_TIMEOUT
 from django.template import engines
+from django.urls import get_script_prefix
+from django.utils.translation import get_language
 
 T = TypeVar("T")
 
@@ -41,12 +44,18 @@ def templates_version(*names: str) -> tuple[str, ...]:
     return tuple(_digest(engine.get_template(name).template.source) for name in names)  # type: ignore[attr-defined]
 
 
+def made_with(*templates: str) -> tuple[object, ...]:
+    """Part of every key of HTML: the templates' source, and how this request prints URLs
+    and words (script prefix, language)."""
+    return (templates_version(*templates), get_script_prefix(), get_language())
+
+
 def recall(
-    name: str, compute: Callable[[], T], *, using: str = "memo", timeout: float | None = None
+    name: str, compute: Callable[[], T], *, using: str = "memo", timeout: Any = DEFAULT_TIMEOUT
 ) -> T:
     """The value remembered under `name` (from `key()`), computed and remembered if missing;
     `timeout` (seconds) for a value that may turn wrong in a way its key can't tell."""
-    return cast(T, caches[using].get_or_set(name, compute, timeout=timeout))
+    return recall_many({name: compute}, using=using, timeout=timeout)[0]
 
 
 def recall_current(
@@ -55,7 +64,7 @@ def recall_current(
     compute: Callable[[], T],
     *,
     using: str = "memo",
-    timeout: float | None = None,
+    timeout: Any = DEFAULT_TIMEOUT,
 ) -> T:
     """The value remembered under `name` if it was worked out at `version` (of whatever it
     is worked out from), else computed and remembered in its place: for a value whose inputs
@@ -69,12 +78,14 @@ def recall_current(
     return value
 
 
-def recall_many(computes: Mapping[str, Callable[[], T]], *, using: str = "memo") -> list[T]:
+def recall_many(
+    computes: Mapping[str, Callable[[], T]], *, using: str = "memo", timeout: Any = DEFAULT_TIMEOUT
+) -> list[T]:
     """The values under these names, in their order: one look-up for all, and only the
-    missing ones computed."""
+    missing ones computed. `timeout` as for `recall`; by default the cache's own."""
     memo = caches[using]
     found: dict[str, Any] = memo.get_many(list(computes))
     missing = {name: compute() for name, compute in computes.items() if name not in found}
     if missing:
-        memo.set_many(missing)
+        memo.set_many(missing, timeout=timeout)
     return [found[name] if name in found else missing[name] for name in computes]

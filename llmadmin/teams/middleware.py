@@ -15,11 +15,5 @@ class AuthenticationMiddleware(DjangoAuthenticationMiddleware):
 
     def process_request(self, request: HttpRequest) -> None:
         super().process_request(request)
-        request.user = SimpleLazyObject(lambda: _user(request))  # type: ignore[assignment]
-
-
-def _user(request: HttpRequest) -> object:
-    # As django.contrib.auth.middleware.get_user: once per request.
-    if not hasattr(request, "_cached_user"):
-        request._cached_user = user_for_request(request)  # type: ignore[attr-defined]
-    return request._cached_user  # type: ignore[attr-defined]
+        # Worked out once, on first use, as Django's own.
+        request.user = SimpleLazyObject(lambda: user_for_request(request))  # type: ignore[assignment]

@@ -29,7 +29,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 
-from .models import Session, Team
+from .models import Membership, Session, Team
 from .selectors import TeamChoice
 
 
@@ -58,10 +58,6 @@ class SessionStore(db.SessionStore):
     async def acreate_model_instance(self, data: dict[str, Any]) -> Session:
         return _with_user(await super().acreate_model_instance(data), data)
 
-    def clear(self) -> None:  # flush() too
-        super().clear()
-        self.signed_in = None
-
     def load(self) -> dict[str, Any]:
         self.signed_in = None
         using = router.db_for_read(Session)
@@ -84,7 +80,7 @@ class SessionStore(db.SessionStore):
 def _user_id(value: object) -> Any:
     """The user's primary key as the session data holds it (a string), or None."""
     try:
-        return auth.get_user_model()._meta.pk.to_python(value)
+        return User._meta.pk.to_python(value)
     except ValidationError:
         return None
 
@@ -165,10 +161,10 @@ _TEAM = _Columns(Team, "t", 1 + len(_USER.fields))
 # are this app's and django.contrib.auth's own; values go as parameters.
 _SQL = f"""
     SELECT s.session_data, {_USER.sql}, {_TEAM.sql}, m.role
-    FROM teams_session s
-    LEFT JOIN auth_user u ON u.id = s.user_id
-    LEFT JOIN teams_membership m ON m.user_id = u.id AND NOT u.is_superuser
-    LEFT JOIN teams_team t ON u.is_active AND (t.id = m.team_id OR u.is_superuser)
+    FROM "{Session._meta.db_table}" s
+    LEFT JOIN "{User._meta.db_table}" u ON u.id = s.user_id
+    LEFT JOIN "{Membership._meta.db_table}" m ON m.user_id = u.id AND NOT u.is_superuser
+    LEFT JOIN "{Team._meta.db_table}" t ON u.is_active AND (t.id = m.team_id OR u.is_superuser)
     WHERE s.session_key = %s AND s.expire_date > %s
     ORDER BY t.name
 """  # noqa: S608

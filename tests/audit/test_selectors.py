@@ -1,12 +1,17 @@
 from __future__ import annotations
 
+import time
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.db import connection
 
 from llmadmin.audit.models import AuditEvent, ChainHead, Outcome
-from llmadmin.audit.selectors import audit_event_daily_counts, audit_event_page
+from llmadmin.audit.selectors import (
+    SETTLED_COUNTS_SECONDS,
+    audit_event_daily_counts,
+    audit_event_page,
+)
 from tests.audit.factories import event, events_at
 from tests.audit.support import append_only_lifted, raw
 from tests.teams.factories import TeamFactory
@@ -41,6 +46,18 @@ def test_days_that_are_over_are_counted_once_and_today_whenever_the_log_changed(
     assert "2024-02-10" not in changed.captured_queries[1]["sql"]
     with django_assert_num_queries(1):
         assert counts(team) == expected
+
+
+def test_a_settled_day_written_late_is_counted_within_the_hour(team, monkeypatch) -> None:
+    # Stamped before the newest settled event but committed after the count (a late commit,
+    # a clock behind): its key can't tell, so remembered settled counts expire.
+    events_at(datetime(2024, 3, 1, 8, tzinfo=UTC), team=team)
+    assert counts(team) == {(date(2024, 3, 1), "success"): 1}
+    events_at(datetime(2024, 3, 1, 7, tzinfo=UTC), team=team)
+    assert counts(team) == {(date(2024, 3, 1), "success"): 1}  # remembered, as documented
+    later = time.time() + SETTLED_COUNTS_SECONDS + 1
+    monkeypatch.setattr(time, "time", lambda: later)
+    assert counts(team) == {(date(2024, 3, 1), "success"): 2}
 
 
 def real_counts(team) -> dict[tuple[date, str], int]:

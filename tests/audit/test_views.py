@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.db import connection
-from django.test.utils import CaptureQueriesContext
+from django.test.utils import CaptureQueriesContext, override_script_prefix
 
 from llmadmin.audit.models import AuditEvent, Outcome
 from llmadmin.audit.recorder import Target
@@ -281,16 +281,11 @@ def test_a_page_of_50_events_with_a_busy_month_stays_under_30_kb(client, team) -
 
 
 def test_remembered_rows_follow_the_script_prefix(client, team) -> None:
-    from django.urls import clear_script_prefix, set_script_prefix
-
     written = event(team=team)
     login(client, "auditor", team, "aud")
     assert f'href="/audit/{written.pk}/"' in client.get("/audit/").content.decode()
-    set_script_prefix("/dash/")
-    try:
+    with override_script_prefix("/dash/"):
         assert f'href="/dash/audit/{written.pk}/"' in client.get("/audit/").content.decode()
-    finally:
-        clear_script_prefix()
 
 
 def test_an_org_admins_team_filter_lists_a_team_created_since_the_last_view(client, team) -> None:

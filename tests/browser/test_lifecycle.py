@@ -47,7 +47,7 @@ def test_sort_headers_and_page_links_swap_the_results_and_keep_the_url(page, log
     first_name = page.locator("#llm-results tbody tr:first-child td:first-child")
     expect(first_name).to_have_text("llm-00")
 
-    page.get_by_role("link", name="Model").click()  # m-48 (llm-51…) sorts before m-99 (llm-00)
+    page.get_by_role("link", name="Model").click()  # m-49 (llm-50) sorts first, m-99 (llm-00) last
     expect(page).to_have_url(re.compile(r"sort=model"))
     expect(first_name).to_have_text("llm-50")
     page.get_by_role("link", name="Next").click()

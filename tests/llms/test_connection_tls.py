@@ -93,9 +93,8 @@ def test_a_self_signed_certificate_is_reported_as_untrusted_in_the_form(
 
 
 def test_plain_http_on_a_tls_port_is_a_handshake_sentence(
-    editor, team, model_dns, tmp_path, settings
+    editor, team, model_dns_http, tmp_path
 ) -> None:
-    settings.LLMADMIN_URI_ALLOW_HTTP = True
     cert = self_signed(tmp_path, "model.test")
     with tls_fault_server(OK, cert) as server:
         port = int(server.base_url.rsplit(":", 1)[1])

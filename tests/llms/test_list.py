@@ -8,6 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from llmadmin.llms.models import LLMDefinition, Ownership
+from tests.llms.lifecycle_support import seeded
 from tests.teams.factories import TeamFactory, UserFactory
 
 
@@ -50,6 +51,10 @@ def test_an_htmx_search_answers_only_the_results(editor_client, team) -> None:
         "/llms/?q=gpt", headers={"HX-Request": "true", "HX-History-Restore-Request": "true"}
     )
     assert "<html" in restore.content.decode()
+    # The sort goes out of band to the search form only with results alone: a whole page
+    # has the form's own field, and two would share an id.
+    assert 'id="llm-sort"' in html and 'hx-swap-oob="true"' in html
+    assert restore.content.decode().count('id="llm-sort"') == 1
 
 
 def test_a_search_without_match_says_so_differently_from_no_llms(editor_client, team) -> None:
@@ -171,3 +176,16 @@ def test_team_members_can_not_list_unowned_llms(editor_client, team) -> None:
     add(None, "outside", ownership=Ownership.CUSTOMER)
     response = editor_client.get("/llms/?filter=unowned")
     assert names(response) == [] and "Unowned LLMs" not in response.content.decode()
+
+
+def test_the_detail_and_edit_pages_read_who_is_asking_only_with_the_session(
+    editor_client, team, emulator, django_assert_num_queries
+) -> None:
+    llm = seeded(emulator, team)
+    editor_client.get(f"/llms/{llm.pk}/")  # warm the session
+    # The session with the person and their roles, the LLM with its team, and whether they
+    # may read its history: the buttons' permissions ask nothing more.
+    with django_assert_num_queries(3):
+        assert editor_client.get(f"/llms/{llm.pk}/").status_code == 200
+    with django_assert_num_queries(2):  # the session, the LLM with its team
+        assert editor_client.get(f"/llms/{llm.pk}/edit/").status_code == 200

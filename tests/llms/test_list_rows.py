@@ -7,6 +7,8 @@ import re
 
 import pytest
 from django.test import Client
+from django.test.utils import override_script_prefix
+from django.utils import timezone
 from django.utils.html import escape
 
 from llmadmin.audit.recorder import Origin
@@ -157,17 +159,10 @@ def test_no_template_comment_reaches_the_page(editor_client, team) -> None:
 def test_a_remembered_row_follows_the_script_prefix_and_the_time_zone(
     editor_client, team, emulator
 ) -> None:
-    from django.urls import clear_script_prefix, set_script_prefix
-    from django.utils import timezone
-
     llm = seeded(emulator, team)
     first = row(editor_client, "gpt-team")
     assert f'href="/llms/{llm.pk}/"' in first and "+05:30" not in first
-    set_script_prefix("/dash/")
-    try:
-        # The test client resets no prefix of its own: the row's link must follow it.
+    with override_script_prefix("/dash/"):  # the test client sets no prefix of its own
         assert f'href="/dash/llms/{llm.pk}/"' in row(editor_client, "gpt-team")
-    finally:
-        clear_script_prefix()
     with timezone.override("Asia/Kolkata"):
         assert "+05:30" in row(editor_client, "gpt-team")

@@ -133,11 +133,34 @@ def test_a_session_from_before_a_key_rotation_still_works_and_is_re_signed(team)
 
 
 def test_a_session_whose_user_column_disagrees_with_its_data_gets_djangos_answer(team) -> None:
-    user, other = member("editor", team), member("viewer", team)
+    user, other = member("editor", team), member("viewer", TeamFactory(name="Elsewhere"))
     client = signed_in_client(user)
     Session.objects.update(user=other)  # a row edited by hand: the signed data decides
     assert client.get("/llms/").status_code == 200
-    assert f'class="who">{user.username}<' in client.get("/llms/").text
+    page = client.get("/llms/").text
+    assert f'class="who">{user.username}<' in page
+    # Nor the teams and roles read for the row's user.
+    assert "Elsewhere" not in page and team.name in page
+
+
+def test_a_cookie_naming_no_session_is_given_a_new_key_when_saved() -> None:
+    # As Django's own store: saving under an unknown key would be an update of nothing.
+    store = SessionStore(session_key="no-such-session-0123456789")
+    assert store.load() == {} and store.signed_in is None
+    store["seen"] = True
+    store.save()
+    assert store.session_key != "no-such-session-0123456789"
+    assert Session.objects.filter(session_key=store.session_key).exists()
+
+
+def test_a_deactivated_person_is_read_in_no_team(team) -> None:
+    user = member("admin", team)
+    store = SessionStore(session_key=session_of(signed_in_client(user)).session_key)
+    user.is_active = False
+    user.save()
+    store.load()
+    assert store.signed_in is not None
+    assert store.signed_in.choices == team_choices(user=user) == []
 
 
 @pytest.mark.django_db(transaction=True)  # committed, as a request's save is

@@ -1,4 +1,4 @@
-"""The `vectara_emulator` management command and make_server."""
+"""The `vectara_emulator` management command."""
 
 from __future__ import annotations
 

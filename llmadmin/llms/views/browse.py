@@ -10,13 +10,12 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
-from django.utils.translation import get_language
 from django.views.decorators.http import require_GET
 from django.views.decorators.vary import vary_on_headers
 
 from llmadmin.audit.recorder import Origin
 from llmadmin.core import memo
-from llmadmin.core.http import AppRequest
+from llmadmin.core.http import AppRequest, wants_fragment
 from llmadmin.teams.decorators import deny, team_action_required
 from llmadmin.teams.models import Team
 from llmadmin.teams.permissions import Action, denied_message
@@ -28,12 +27,6 @@ from ..services.inspect import builtin_refusal
 
 LIST_TEMPLATE = "llms/llm_list.html"
 DETAIL_TEMPLATE = "llms/llm_detail.html"
-
-
-def wants_fragment(request: AppRequest) -> bool:
-    # htmx asks for the whole page when it restores history it no longer has in its cache.
-    htmx = request.htmx
-    return bool(htmx) and not htmx.history_restore_request
 
 
 def row_text(prefix: str, pk: int, updated_at: datetime) -> dict[str, str]:
@@ -58,14 +51,13 @@ def with_row_text(llm: LLMDefinition) -> LLMDefinition:
 def rendered_rows(rows: list[selectors.LLMRow], *, can_toggle: bool) -> SafeString:
     """The <tr>s of a list page, each rendered once and then looked up (core.memo) by
     everything it shows: its columns, the flag its button depends on, how this request
-    prints URLs, times and words (script prefix, time zone, language) and the template. A
-    changed LLM or
-    another person's rights make another key, so a row can't be stale or show more than the
-    person just read themselves. The key does not rely on `version`: marking an LLM missing
-    upstream or assigning it does not bump it."""
+    prints URLs, times and words (memo.made_with, and the time zone) and the template. A
+    changed LLM or another person's rights make another key, so a row can't be stale or show
+    more than the person just read themselves. The key does not rely on `version`: marking
+    an LLM missing upstream or assigning it does not bump it."""
     prefix = reverse("llms:list")
     zone = timezone.get_current_timezone_name()
-    made_with = (memo.templates_version(LIST_TEMPLATE), prefix, zone, get_language(), can_toggle)
+    made_with = (memo.made_with(LIST_TEMPLATE), zone, can_toggle)
 
     def render(row: selectors.LLMRow) -> Callable[[], str]:
         def rendered() -> str:  # only for a row not remembered yet
@@ -137,7 +129,9 @@ def llm_list(request: AppRequest) -> HttpResponse:
         "can_sync": can_for_request(request, Action.LLM_SYNC, team),
         "is_org_admin": is_org_admin,
     }
-    template = f"{LIST_TEMPLATE}#results" if wants_fragment(request) else LIST_TEMPLATE
+    fragment = wants_fragment(request)
+    context["fragment"] = fragment  # its answer carries the sort out of band to the form
+    template = f"{LIST_TEMPLATE}#results" if fragment else LIST_TEMPLATE
     return render(request, template, context)
 
 

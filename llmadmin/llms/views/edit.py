@@ -29,7 +29,7 @@ EDIT_TEMPLATE = "llms/llm_edit.html"
 
 def _editable(request: AppRequest, pk: int) -> LLMDefinition:
     # 404, not 403, for an LLM the person can't see: an id must not tell whether it exists.
-    llm = get_object_or_404(selectors.llm_visible(user=request.user), pk=pk)
+    llm = get_object_or_404(selectors.llm_visible(user=request.user).select_related("team"), pk=pk)
     if not can_for_request(request, Action.LLM_EDIT, llm.team):
         message = denied_message(Action.LLM_EDIT, llm.team)
         target = Target("llm", str(llm.pk), llm.name)
