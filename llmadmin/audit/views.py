@@ -9,7 +9,7 @@ from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.template.loader import render_to_string
 from django.utils.safestring import SafeString, mark_safe
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from llmadmin.core import memo
@@ -83,7 +83,7 @@ def filter_fields(
     return mark_safe(memo.recall(name, render_fields, using="memo_large"))  # noqa: S308
 
 
-@require_GET
+@require_safe
 @vary_on_headers("HX-Request")
 @team_action_required(Action.AUDIT_VIEW)
 def event_list(request: AppRequest) -> HttpResponse:
@@ -125,7 +125,7 @@ def event_list(request: AppRequest) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 @team_action_required(Action.AUDIT_EXPORT)
 def event_export(request: AppRequest, fmt: str) -> StreamingHttpResponse:
     all_teams = request.user.is_superuser
@@ -149,7 +149,7 @@ def event_export(request: AppRequest, fmt: str) -> StreamingHttpResponse:
     return response
 
 
-@require_GET
+@require_safe
 @team_action_required(Action.AUDIT_VIEW)
 def event_detail(request: AppRequest, pk: int) -> HttpResponse:
     # 404, not 403, for another team's event: an id must not tell whether it exists.

@@ -8,7 +8,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from llmadmin.vectara.client import VectaraClient
 from llmadmin.vectara.errors import VectaraError
@@ -59,7 +59,7 @@ def vectara_status() -> str:
 
 
 @never_cache
-@require_GET
+@require_safe
 def healthz(request: HttpRequest) -> JsonResponse:
     """For load balancers, without log-in: 200 while the database answers, 503 when not.
 

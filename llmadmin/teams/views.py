@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -23,7 +23,7 @@ from .permissions import Action, allowed
 MEMBERS_TEMPLATE = "teams/member_list.html"
 
 
-@require_GET
+@require_safe
 @login_required
 def team_list(request: AppRequest) -> HttpResponse:
     return _team_list_page(request, TeamCreateForm())
@@ -100,13 +100,13 @@ def _members_context(team: Team, form: MemberAddForm) -> dict[str, object]:
     return {"team": team, "members": selectors.team_members(team=team), "form": form, "roles": Role}
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @team_action_required(Action.MEMBERS_MANAGE, slug_kwarg="slug")
 def member_list(request: AppRequest, slug: str) -> HttpResponse:
     """The team's members; a POST adds an existing user by username."""
     team = request.team
     assert team is not None  # with slug_kwarg the decorator sets one or answers 404
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         return render(request, MEMBERS_TEMPLATE, _members_context(team, MemberAddForm()))
     form = MemberAddForm(request.POST)
     if form.is_valid():

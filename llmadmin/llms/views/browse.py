@@ -10,7 +10,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import SafeString, mark_safe
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from llmadmin.audit.recorder import Origin
@@ -102,7 +102,7 @@ def llm_for_action(request: AppRequest, pk: int, action: Action) -> LLMDefinitio
     return llm
 
 
-@require_GET
+@require_safe
 @vary_on_headers("HX-Request")
 @team_action_required(Action.LLM_VIEW)
 def llm_list(request: AppRequest) -> HttpResponse:
@@ -135,7 +135,7 @@ def llm_list(request: AppRequest) -> HttpResponse:
     return render(request, template, context)
 
 
-@require_GET
+@require_safe
 @login_required
 def llm_detail(request: AppRequest, pk: int) -> HttpResponse:
     """The local record beside what Vectara holds now, field by field."""

@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -45,11 +45,11 @@ def form_step(request: AppRequest, form: LLMFormBase, page: str) -> HttpResponse
 
 
 @sensitive_post_parameters(*SECRET_FORM_FIELDS)
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @vary_on_headers("HX-Request")
 @team_action_required(Action.LLM_CREATE)
 def llm_create(request: AppRequest) -> HttpResponse:
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         return render(request, FORM_TEMPLATE, {"form": LLMCreateForm()})
 
     if request.POST.get("_action"):
@@ -83,13 +83,13 @@ def _swap_form(request: AppRequest) -> LLMCreateForm:
     return LLMCreateForm(initial=initial, header_data=request.GET)
 
 
-@require_GET
+@require_safe
 @team_action_required(Action.LLM_CREATE)
 def llm_type_fields(request: AppRequest) -> HttpResponse:
     return render(request, f"{FORM_TEMPLATE}#type-fields", {"form": _swap_form(request)})
 
 
-@require_GET
+@require_safe
 @team_action_required(Action.LLM_CREATE)
 def llm_auth_fields(request: AppRequest) -> HttpResponse:
     return render(request, f"{FORM_TEMPLATE}#auth-fields", {"form": _swap_form(request)})

@@ -7,7 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.debug import sensitive_post_parameters
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -38,14 +38,14 @@ def _editable(request: AppRequest, pk: int) -> LLMDefinition:
 
 
 @sensitive_post_parameters(*SECRET_FORM_FIELDS)
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @vary_on_headers("HX-Request")
 @login_required
 def llm_edit(request: AppRequest, pk: int) -> HttpResponse:
     llm = _editable(request, pk)
     if llm.ownership == Ownership.PLATFORM:
         return render(request, EDIT_TEMPLATE, {"llm": llm, "read_only_reason": PLATFORM})
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         return render(request, EDIT_TEMPLATE, {"llm": llm, "form": LLMEditForm(llm=llm)})
 
     if request.POST.get("_action"):
@@ -90,7 +90,7 @@ def _swap_form(request: AppRequest, llm: LLMDefinition) -> LLMEditForm:
     return LLMEditForm(llm=llm, initial=initial, header_data=request.GET)
 
 
-@require_GET
+@require_safe
 @login_required
 def llm_edit_type_fields(request: AppRequest, pk: int) -> HttpResponse:
     llm = _editable(request, pk)
@@ -98,7 +98,7 @@ def llm_edit_type_fields(request: AppRequest, pk: int) -> HttpResponse:
     return render(request, f"{FORM_TEMPLATE}#type-fields", context)
 
 
-@require_GET
+@require_safe
 @login_required
 def llm_edit_auth_fields(request: AppRequest, pk: int) -> HttpResponse:
     llm = _editable(request, pk)

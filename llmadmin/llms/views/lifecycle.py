@@ -55,14 +55,14 @@ def llm_toggle(request: AppRequest, pk: int) -> HttpResponse:
     return redirect("llms:list")
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @vary_on_headers("HX-Request")
 @login_required
 def llm_delete(request: AppRequest, pk: int) -> HttpResponse:
     """GET asks "Delete <name>?" and says what it means; POST deletes."""
     llm = llm_for_action(request, pk, Action.LLM_DELETE)
     context = {"llm": llm, **llm_flags(request, llm)}
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         return render(request, "llms/llm_confirm_delete.html", context)
     try:
         message = services.llm_delete(

@@ -15,7 +15,7 @@ from django.contrib import messages
 from django.core.cache import cache
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from llmadmin.audit.recorder import Origin
@@ -43,11 +43,11 @@ def _parse(value: str) -> uuid.UUID:
         return uuid.uuid4()
 
 
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 @vary_on_headers("HX-Request")
 @team_action_required(Action.LLM_SYNC)
 def llm_sync(request: AppRequest) -> HttpResponse:
-    if request.method == "GET":
+    if request.method in ("GET", "HEAD"):
         return render(
             request, TEMPLATE, {"sync_id": uuid.uuid4(), "last": selectors.llm_last_sync()}
         )
@@ -79,7 +79,7 @@ def llm_sync(request: AppRequest) -> HttpResponse:
     return redirect("llms:sync")
 
 
-@require_GET
+@require_safe
 @team_action_required(Action.LLM_SYNC)
 def llm_sync_progress(request: AppRequest) -> HttpResponse:
     """How far the sync with this id has come; keeps polling itself until it ends."""
