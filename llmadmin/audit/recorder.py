@@ -200,7 +200,10 @@ def _in_callers_transaction(connection: BaseDatabaseWrapper) -> bool:
 
 
 def _append_independently(default: BaseDatabaseWrapper, event: AuditEvent) -> AuditEvent:
-    if not chain.holds_lock(default):
+    # SQLite has one writer and, with BEGIN IMMEDIATE, the caller's transaction holds it from
+    # its start: a second connection could only wait for it. Services record failures after
+    # their transaction, so this is a safety net for PostgreSQL.
+    if default.vendor != "sqlite" and not chain.holds_lock(default):
         try:
             return chain.append(event, using=INDEPENDENT_ALIAS)
         except Exception:
@@ -218,9 +221,8 @@ def _append_independently(default: BaseDatabaseWrapper, event: AuditEvent) -> Au
             event._state.db = None
     else:
         logger.warning(
-            "The audit event %s is written in the caller's transaction, which already "
-            "appended to the chain; it is lost if that transaction rolls back. Record "
-            "failures after leaving the transaction.",
+            "The audit event %s is written in the caller's transaction, so it is lost if "
+            "that transaction rolls back. Record failures after leaving the transaction.",
             event.action,
         )
     return chain.append(event)

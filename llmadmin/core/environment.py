@@ -31,7 +31,19 @@ def database(env: environ.Env, name: str, default: str) -> dict[str, Any]:
         "NAME"
     ):
         raise ImproperlyConfigured(expected)
+    if config["ENGINE"] == "django.db.backends.sqlite3":
+        config["OPTIONS"] = {**SQLITE_OPTIONS, **config.get("OPTIONS", {})}
     return config
+
+
+# SQLite has one writer at a time. BEGIN IMMEDIATE takes the write lock when a transaction
+# starts, so two workers queue on the busy timeout instead of one failing with "database is
+# locked" when both upgrade a read to a write; WAL lets pages be read while someone writes.
+SQLITE_OPTIONS = {
+    "transaction_mode": "IMMEDIATE",
+    "timeout": 20,
+    "init_command": "PRAGMA journal_mode=WAL;",
+}
 
 
 def cache(env: environ.Env, name: str, default: str) -> dict[str, Any]:
