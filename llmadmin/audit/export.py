@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import unicodedata
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -35,8 +36,13 @@ class Export:
 
 
 def neutralised(cell: str) -> str:
-    """`cell` as a spreadsheet shows it as text rather than running it."""
-    return f"'{cell}" if cell.startswith(FORMULA_STARTS) else cell
+    """`cell` as a spreadsheet shows it as text rather than running it.
+
+    Spreadsheets skip leading spaces and read full-width and other compatibility forms
+    (U+FF1D, U+FE62) as the ASCII sign, so the first visible character is judged in its NFKC form.
+    """
+    first = unicodedata.normalize("NFKC", cell.lstrip()[:1])
+    return f"'{cell}" if cell.startswith(FORMULA_STARTS) or first in FORMULA_STARTS else cell
 
 
 def _value(event: AuditEvent, column: str) -> Any:
