@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import logging
-
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.models import User as AuthUser
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import IntegrityError, transaction
 
 from llmadmin.audit.recorder import Attempt, Origin, Target
 from llmadmin.core.errors import ApplicationError
@@ -18,9 +16,7 @@ from llmadmin.vectara.types import LLM
 
 from ..models import LLMDefinition
 from ..spec import LLMSpec
-from .common import name_taken
-
-logger = logging.getLogger(__name__)
+from .common import failed_after_upstream, name_taken
 
 
 def llm_create(
@@ -34,8 +30,9 @@ def llm_create(
     """Create the LLM in Vectara, then its local record owned by `team`.
 
     Exactly one audit event is written per call, whatever happens. Nothing local is kept
-    unless Vectara created the LLM; if the local record can't be saved after Vectara did,
-    the upstream LLM is deleted again so the two never disagree.
+    unless Vectara created the LLM; if anything fails after Vectara did (the local save, the
+    success event), the upstream LLM is deleted again so the two never disagree, or, if that
+    fails too, the failure event names it.
     """
     attempt = Attempt(
         origin,
@@ -98,28 +95,25 @@ def llm_create(
                 vectara_id=created.id,
                 **({"recovered_from": type(recovered_from).__name__} if recovered_from else {}),
             )
-    except DatabaseError as exc:
-        # IntegrityError: another worker saved the same name (or id) between our check and
-        # now. Anything else: the database failed. Either way Vectara must not keep it.
-        if not isinstance(exc, IntegrityError):
-            logger.exception("Saving the local record of %s failed", created.id)
-        undone = _undo_upstream_create(client, created.id)
-        if isinstance(exc, IntegrityError):
-            message = name_taken(spec.name)
-        else:
-            message = (
-                "Vectara created the LLM but the dashboard's database could not record it, so "
-                "it was removed from Vectara again. Try again in a minute; if it keeps failing, "
-                "ask an operator to check the database."
-            )
-        if not undone:
-            message += (
-                f" Removing it from Vectara failed too: {created.id} is left there; an org "
+    except Exception as exc:
+        # Vectara holds the LLM now, whatever failed here: it must not keep it unrecorded.
+        attempt.target = Target("llm", "", spec.name)  # the row, if saved, was rolled back
+        lost_race = isinstance(exc, IntegrityError) and _name_now_taken(spec)
+        raise failed_after_upstream(
+            attempt,
+            exc,
+            happened=name_taken(spec.name) if lost_race else NOT_RECORDED,
+            upstream_status=recovered_from.status if recovered_from else 201,
+            undo=lambda: client.delete_llm(created.id),
+            undone="" if lost_race else REMOVED,
+            not_undone=(
+                f"Removing it from Vectara failed too: {created.id} is left there; an org "
                 "admin can adopt it with a sync."
-            )
-        attempt.failure(message, upstream_status=201, vectara_id=created.id, upstream_undone=undone)
-        field_errors = {"name": message} if isinstance(exc, IntegrityError) else {}
-        raise ApplicationError(message, field_errors=field_errors) from None
+            ),
+            field="name" if lost_race else "",
+            expected=lost_race,
+            vectara_id=created.id,
+        ) from None
     return llm
 
 
@@ -151,10 +145,13 @@ def _created_after_all(client: VectaraClient, spec: LLMSpec, exc: VectaraError) 
     return found if same and same_uri else None
 
 
-def _undo_upstream_create(client: VectaraClient, vectara_id: str) -> bool:
-    try:
-        client.delete_llm(vectara_id)
-    except VectaraError:
-        logger.warning("Could not delete %s from Vectara after a failed local save", vectara_id)
-        return False
-    return True
+NOT_RECORDED = "Vectara created the LLM but the dashboard could not record it."
+REMOVED = (
+    "So it was removed from Vectara again. Try again in a minute; if it keeps failing, ask an "
+    "operator to look at the dashboard's log."
+)
+
+
+def _name_now_taken(spec: LLMSpec) -> bool:
+    # Another worker saved the same name between our check and our save.
+    return LLMDefinition.objects.filter(name=spec.name).exists()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from django.db import transaction
 
 from llmadmin.audit.recorder import Attempt, Origin, Target
@@ -10,8 +12,11 @@ from llmadmin.teams.permissions import Action, User, can, denied_message
 from llmadmin.vectara.client import VectaraClient, get_client
 from llmadmin.vectara.errors import NotFound, VectaraError
 
-from ..models import LLMDefinition
-from .inspect import builtin_refusal, is_builtin
+from ..models import LLMDefinition, UpstreamState
+from .common import failed_after_upstream
+from .inspect import builtin_refusal, is_builtin, mark_upstream_state
+
+logger = logging.getLogger(__name__)
 
 
 def llm_delete(
@@ -24,7 +29,8 @@ def llm_delete(
     """DELETE the LLM in Vectara, then its local record; returns the sentence to show.
 
     A 404 from Vectara means it is already gone there, so the local record goes too. Any
-    other failure leaves the local record. One `llm.delete` event per call; its target keeps
+    other failure leaves the local record, and so does a failure here after Vectara deleted
+    it (then marked missing upstream). One `llm.delete` event per call; its target keeps
     the name, so the LLM's history still reads well after the row is gone.
     """
     team = llm.team
@@ -56,9 +62,26 @@ def llm_delete(
         attempt.failure(message, exc=exc)
         raise ApplicationError(message) from None
 
-    with transaction.atomic():
-        # filter().delete(), not llm.delete(): a second click racing this one finds nothing
-        # to delete instead of failing.
-        LLMDefinition.objects.filter(pk=llm.pk).delete()
-        attempt.success(message, upstream_status=status)
+    try:
+        with transaction.atomic():
+            # filter().delete(), not llm.delete(): a second click racing this one finds nothing
+            # to delete instead of failing.
+            LLMDefinition.objects.filter(pk=llm.pk).delete()
+            attempt.success(message, upstream_status=status)
+    except Exception as exc:
+        # A delete can't be undone in Vectara: keep the record, and say that it is gone there.
+        try:
+            mark_upstream_state(llm, UpstreamState.MISSING)
+        except Exception:
+            logger.exception("Marking %s missing upstream failed", llm.vectara_id)
+        raise failed_after_upstream(
+            attempt,
+            exc,
+            happened=(
+                f"Vectara deleted {llm.name}, but the dashboard could not remove its own record "
+                "of it. A delete can't be undone: the record stays here, marked as missing "
+                "upstream; delete it again to remove it."
+            ),
+            upstream_status=status,
+        ) from None
     return message

@@ -12,6 +12,7 @@ from llmadmin.vectara.client import VectaraClient, get_client
 from llmadmin.vectara.errors import NotFound, VectaraError
 
 from ..models import LLMDefinition, UpstreamState
+from .common import failed_after_upstream
 from .inspect import builtin_refusal, is_builtin, mark_upstream_state
 
 
@@ -26,7 +27,8 @@ def llm_set_enabled(
     """Send PATCH {"enabled": …} (that field only) and, once Vectara accepted it, store it.
 
     One `llm.enable` or `llm.disable` event per call. If Vectara refuses or fails, the local
-    record is left as it was; a 404 also marks the record missing upstream.
+    record is left as it was; a 404 also marks the record missing upstream. If recording the
+    change fails after Vectara made it, Vectara is changed back.
     """
     verb = "enable" if enabled else "disable"
     attempt = Attempt(
@@ -57,16 +59,43 @@ def llm_set_enabled(
         attempt.failure(message, exc=exc)
         raise ApplicationError(message) from None
 
-    with transaction.atomic():
-        LLMDefinition.objects.filter(pk=llm.pk).update(
-            enabled=updated.enabled,
-            upstream_state=UpstreamState.PRESENT,
-            # An edit form opened before this change must not silently undo it.
-            version=F("version") + 1,
-        )
-        state = "enabled" if updated.enabled else "disabled"
-        attempt.success(
-            f"{llm.name} is now {state} in Vectara.", upstream_status=200, enabled=updated.enabled
-        )
-    llm.refresh_from_db()
+    # A sparse answer may leave `enabled` out: then it is what was asked for.
+    now_enabled = updated.enabled if "enabled" in updated.raw else enabled
+    state = "enabled" if now_enabled else "disabled"
+    was_enabled = llm.enabled
+    try:
+        with transaction.atomic():
+            LLMDefinition.objects.filter(pk=llm.pk).update(
+                enabled=now_enabled,
+                upstream_state=UpstreamState.PRESENT,
+                # An edit form opened before this change must not silently undo it.
+                version=F("version") + 1,
+            )
+            attempt.success(
+                f"{llm.name} is now {state} in Vectara.", upstream_status=200, enabled=now_enabled
+            )
+            llm.refresh_from_db()
+    except Exception as exc:
+        previous = "enabled" if was_enabled else "disabled"
+        raise failed_after_upstream(
+            attempt,
+            exc,
+            happened=f"Vectara {state} {llm.name} but the dashboard could not record it.",
+            upstream_status=200,
+            undo=lambda: _put_back(client, llm, was_enabled, now_enabled),
+            undone=(
+                f"So it was {previous} again in Vectara. Try again in a minute; if it keeps "
+                "failing, ask an operator to look at the dashboard's log."
+            ),
+            not_undone=(
+                f"It stays {state} in Vectara, while this page shows it {previous}: try again, "
+                "or run a sync."
+            ),
+            enabled=now_enabled,
+        ) from None
     return llm
+
+
+def _put_back(client: VectaraClient, llm: LLMDefinition, was: bool, now: bool) -> None:
+    if was != now:  # nothing to put back if it already was that way
+        client.update_llm(llm.vectara_id, {"enabled": was})

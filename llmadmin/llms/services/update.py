@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from django.db import DatabaseError, transaction
+from django.db import transaction
 
 from llmadmin.audit.recorder import Attempt, Origin, Target
 from llmadmin.core.errors import ApplicationError
@@ -16,6 +16,7 @@ from llmadmin.vectara.types import LLM
 
 from ..models import LLMDefinition, Ownership
 from ..spec import REDACTED, LLMChanges, auth_fingerprint, public_auth
+from .common import failed_after_upstream
 
 logger = logging.getLogger(__name__)
 
@@ -75,6 +76,8 @@ def llm_update(
     client = client or get_client()
     body = changes.patch_body()
     changed = ", ".join(sorted(after))
+    answer: LLM | None = None
+    undo: dict[str, Any] = {}
     try:
         # The row stays locked while Vectara answers: a second editor waits here and then
         # finds the version moved on, instead of both PATCHes reaching Vectara.
@@ -84,10 +87,12 @@ def llm_update(
                 raise ApplicationError(GONE)
             if locked.version != version:
                 raise StaleEdit(STALE)
+            undo = _undo_body(locked, changes)
             answer = client.update_llm(locked.vectara_id, body)
             _apply(locked, answer, changes)
             attempt.team = locked.team  # filed under the team that owns it now
             attempt.success(f"Updated {locked.name} in Vectara: {changed}.", upstream_status=200)
+            llm.refresh_from_db()
     except VectaraError as exc:
         message = exc.user_message(ACTION)
         attempt.failure(message, exc=exc)
@@ -96,17 +101,45 @@ def llm_update(
     except ApplicationError as exc:
         attempt.failure(exc.message)
         raise
-    except DatabaseError:
-        logger.exception("Vectara updated %s but the local record was not saved", llm.vectara_id)
-        message = (
-            "Vectara saved the change but the dashboard's database could not record it. "
-            "Reload the LLM before editing it again; if it keeps failing, ask an operator to "
-            "check the database."
-        )
-        attempt.failure(message, upstream_status=200)
-        raise ApplicationError(message) from None
-    llm.refresh_from_db()
+    except Exception as exc:
+        if answer is None:  # nothing reached Vectara: the database failed first
+            logger.exception("Reading %s to update it failed", llm.vectara_id)
+            attempt.failure(NOT_SENT)
+            raise ApplicationError(NOT_SENT) from None
+        attempt.team = llm.team
+        # A secret is never stored here, so a replaced auth can't be put back; then the whole
+        # change stays in Vectara, as the person asked for it, rather than half of it.
+        kept = "" if changes.auth is None else OLD_AUTH_GONE
+        raise failed_after_upstream(
+            attempt,
+            exc,
+            happened="Vectara saved your change but the dashboard could not record it.",
+            upstream_status=200,
+            undo=None if kept else lambda: client.update_llm(llm.vectara_id, undo),
+            undone=CHANGED_BACK,
+            not_undone=(
+                f"Vectara keeps the new {changed}{kept}, while this page shows the old values: "
+                "make the change again, or run a sync."
+            ),
+        ) from None
     return llm
+
+
+NOT_SENT = (
+    "The dashboard's database failed before the change was sent, so nothing changed. Try "
+    "again in a minute; if it keeps failing, ask an operator to look at the dashboard's log."
+)
+CHANGED_BACK = (
+    "So it was changed back in Vectara. Try again in a minute; if it keeps failing, ask an "
+    "operator to look at the dashboard's log."
+)
+OLD_AUTH_GONE = " (the old secret was never stored here, so it can't be put back)"
+
+
+def _undo_body(llm: LLMDefinition, changes: LLMChanges) -> dict[str, Any]:
+    """The PATCH that puts back, from the local record, what `changes` replaces."""
+    before = {name: getattr(llm, name) for name in changes.fields if hasattr(llm, name)}
+    return {"type": llm.type, **before}
 
 
 def _before(llm: LLMDefinition, changes: LLMChanges) -> dict[str, Any]:
