@@ -166,7 +166,7 @@ class VectaraClient:
     # --- the API ---------------------------------------------------------------------------
 
     def create_llm(self, body: Mapping[str, Any]) -> LLM:
-        return self._call("POST", LLMS_PATH, ok=(201, 200), body=body, parse=LLM.from_json)
+        return self._call("POST", LLMS_PATH, ok=(201, 200), body=body, parse=LLM.from_answer)
 
     def list_llms(
         self, *, filter: str | None = None, limit: int | None = None, page_key: str | None = None
@@ -193,7 +193,7 @@ class VectaraClient:
 
     def update_llm(self, llm_id: str, body: Mapping[str, Any]) -> LLM:
         path = self._llm_path(llm_id)
-        return self._call("PATCH", path, ok=(200,), body=body, parse=LLM.from_json)
+        return self._call("PATCH", path, ok=(200,), body=body, parse=LLM.from_answer)
 
     def delete_llm(self, llm_id: str) -> int:
         """Returns the status Vectara answered: the contract says 204, but 200 is success too,

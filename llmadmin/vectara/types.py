@@ -1,6 +1,7 @@
 """Typed views of Vectara's LLM and ListLLMsResponse shapes (shared/vectara/llms-openapi.yaml).
 
-Only `id`, `name` and `type` are required by the contract; everything else is read leniently
+Only `id`, `name` and `type` are required by the contract (and only `id` in the answer to a
+change, see `LLM.from_answer`); everything else is read leniently
 so that a new optional field, or one of an unexpected type, never breaks the dashboard.
 """
 
@@ -52,17 +53,28 @@ class LLM:
 
     @classmethod
     def from_json(cls, data: object) -> LLM:
+        return cls._parse(data, ("id", "name", "type"))
+
+    @classmethod
+    def from_answer(cls, data: object) -> LLM:
+        """Vectara's answer to a create or an update. Its documentation shows a create
+        answering only id, name, description and enabled, so only the id is required here;
+        the caller takes what the answer leaves out (see `raw`) from what it sent."""
+        return cls._parse(data, ("id",))
+
+    @classmethod
+    def _parse(cls, data: object, required: tuple[str, ...]) -> LLM:
         if not isinstance(data, dict):
             raise InvalidResponse(detail=f"expected an LLM object, got {type(data).__name__}")
-        for key in ("id", "name", "type"):
+        for key in required:
             if not isinstance(data.get(key), str) or not data[key]:
                 raise InvalidResponse(detail=f"the LLM has no {key}")
         headers = data.get("headers")
         timeout = data.get("idle_timeout_seconds")
         return cls(
             id=data["id"],
-            name=data["name"],
-            type=data["type"],
+            name=_text(data, "name"),
+            type=_text(data, "type"),
             description=_text(data, "description"),
             model=_text(data, "model"),
             uri=_text(data, "uri"),

@@ -68,9 +68,13 @@ def llm_create(
             llm = LLMDefinition.objects.create(
                 team=team,
                 vectara_id=created.id,
-                name=created.name,
-                type=created.type,
-                description=created.description,
+                # A sparse answer (Vectara's documented create answer has only id, name,
+                # description and enabled) leaves the rest as sent.
+                name=created.name or spec.name,
+                type=created.type or spec.type,
+                description=(
+                    created.description if "description" in created.raw else spec.description
+                ),
                 model=created.model or spec.model,
                 uri=created.uri or spec.uri,
                 auth_type=spec.auth_type,
