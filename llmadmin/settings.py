@@ -276,6 +276,9 @@ LLMADMIN_LOGIN_MAX_FAILURES_PER_IP = env.int("LLMADMIN_LOGIN_MAX_FAILURES_PER_IP
 LLMADMIN_LOGIN_WINDOW_SECONDS = env.int("LLMADMIN_LOGIN_WINDOW_SECONDS", default=15 * 60)
 LLMADMIN_LOGIN_LOCKOUT_SECONDS = env.int("LLMADMIN_LOGIN_LOCKOUT_SECONDS", default=15 * 60)
 
+# The DEBUG page hides marked secrets too (Django hides them only with DEBUG off).
+DEFAULT_EXCEPTION_REPORTER_FILTER = "llmadmin.core.debug.SecretsFilter"
+
 # --- Logs: one JSON object per line on the console (llmadmin/core/logging.py) ---------------
 # "text" keeps them human-readable for DEBUG; anything else reads them as JSON.
 LOG_FORMAT = env.str("LOG_FORMAT", default="text" if DEBUG else "json")

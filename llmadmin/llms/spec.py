@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.views.decorators.debug import sensitive_variables
+
 from llmadmin.vectara.contract import MASK, SECRET_AUTH_FIELDS
 
 REDACTED = "[redacted]"
@@ -15,12 +17,15 @@ REDACTED = "[redacted]"
 _FINGERPRINT_MIN_LENGTH = 16
 
 
+# Each function below sees a secret: Django's error reports must not show its locals.
+@sensitive_variables()
 def fingerprint(secret: str) -> str:
     if len(secret) >= _FINGERPRINT_MIN_LENGTH:
         return f"…{secret[-4:]}"
     return f"{len(secret)} characters"
 
 
+@sensitive_variables()
 def auth_fingerprint(auth: Mapping[str, Any]) -> str:
     secrets = [(k, v) for k, v in auth.items() if k in SECRET_AUTH_FIELDS and v and v != MASK]
     if not secrets:
@@ -36,10 +41,12 @@ def auth_fingerprint(auth: Mapping[str, Any]) -> str:
     return fingerprint(secret)
 
 
+@sensitive_variables()
 def redact_auth(auth: Mapping[str, Any]) -> dict[str, Any]:
     return {k: (REDACTED if k in SECRET_AUTH_FIELDS else v) for k, v in auth.items()}
 
 
+@sensitive_variables()
 def public_auth(auth: Mapping[str, Any]) -> dict[str, Any]:
     """The parts of an auth that are not secret (Vectara shows them too)."""
     return {k: v for k, v in auth.items() if k not in SECRET_AUTH_FIELDS}
@@ -64,6 +71,7 @@ class LLMSpec:
     def auth_type(self) -> str:
         return str(self.auth["type"])
 
+    @sensitive_variables()
     def create_body(self) -> dict[str, Any]:
         """The exact CreateLLMRequest of the contract; optional parts only when given."""
         body: dict[str, Any] = {
@@ -109,6 +117,7 @@ class LLMChanges:
     def __bool__(self) -> bool:
         return bool(self.fields) or self.auth is not None
 
+    @sensitive_variables()
     def patch_body(self) -> dict[str, Any]:
         """The UpdateLLMRequest: `type`, the changed fields, and `auth` if it is replaced."""
         body: dict[str, Any] = {"type": self.type, **self.fields}

@@ -23,6 +23,7 @@ from urllib.parse import quote
 
 import requests
 from django.conf import settings
+from django.views.decorators.debug import sensitive_variables
 from requests.adapters import HTTPAdapter
 from urllib3 import exceptions as urllib3_errors
 
@@ -165,6 +166,9 @@ class VectaraClient:
 
     # --- the API ---------------------------------------------------------------------------
 
+    # Bodies carry LLM credentials and headers the API key: Django's error reports hide every
+    # local of these frames and of the ones they call (requests' included).
+    @sensitive_variables()
     def create_llm(self, body: Mapping[str, Any]) -> LLM:
         return self._call("POST", LLMS_PATH, ok=(201, 200), body=body, parse=LLM.from_answer)
 
@@ -191,6 +195,7 @@ class VectaraClient:
     def get_llm(self, llm_id: str) -> LLM:
         return self._call("GET", self._llm_path(llm_id), ok=(200,), parse=LLM.from_json)
 
+    @sensitive_variables()
     def update_llm(self, llm_id: str, body: Mapping[str, Any]) -> LLM:
         path = self._llm_path(llm_id)
         return self._call("PATCH", path, ok=(200,), body=body, parse=LLM.from_answer)
@@ -221,6 +226,7 @@ class VectaraClient:
 
         return redact
 
+    @sensitive_variables()
     def _call(
         self,
         method: str,
@@ -256,6 +262,7 @@ class VectaraClient:
         _log(method, path, started, status)
         return result  # type: ignore[return-value]
 
+    @sensitive_variables()
     def _send(
         self,
         method: str,

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib.auth.models import AnonymousUser
 from django.contrib.auth.models import User as AuthUser
 from django.db import IntegrityError, transaction
+from django.views.decorators.debug import sensitive_variables
 
 from llmadmin.audit.recorder import Attempt, Origin, Target
 from llmadmin.core.errors import ApplicationError
@@ -19,6 +20,7 @@ from ..spec import LLMSpec
 from .common import failed_after_upstream, name_taken
 
 
+@sensitive_variables()  # the spec's auth, and the body built from it, hold the secret
 def llm_create(
     *,
     actor: AuthUser | AnonymousUser,

@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 from django.db import transaction
+from django.views.decorators.debug import sensitive_variables
 
 from llmadmin.audit.recorder import Attempt, Origin, Target
 from llmadmin.core.errors import ApplicationError
@@ -41,6 +42,7 @@ class StaleEdit(ApplicationError):
     """The form was based on an older version of the LLM than the one stored now."""
 
 
+@sensitive_variables()  # the PATCH body may carry a new secret
 def llm_update(
     *,
     actor: User,
@@ -78,6 +80,7 @@ def llm_update(
     changed = ", ".join(sorted(after))
     answer: LLM | None = None
     undo: dict[str, Any] = {}
+    sent = False
     try:
         # The row stays locked while Vectara answers: a second editor waits here and then
         # finds the version moved on, instead of both PATCHes reaching Vectara.
@@ -88,6 +91,7 @@ def llm_update(
             if locked.version != version:
                 raise StaleEdit(STALE)
             undo = _undo_body(locked, changes)
+            sent = True
             answer = client.update_llm(locked.vectara_id, body)
             _apply(locked, answer, changes)
             attempt.team = locked.team  # filed under the team that owns it now
@@ -102,6 +106,8 @@ def llm_update(
         attempt.failure(exc.message)
         raise
     except Exception as exc:
+        if sent and answer is None:  # the client itself failed: a bug, not a state to describe
+            raise
         if answer is None:  # nothing reached Vectara: the database failed first
             logger.exception("Reading %s to update it failed", llm.vectara_id)
             attempt.failure(NOT_SENT)

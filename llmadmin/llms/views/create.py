@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
@@ -48,6 +48,9 @@ def form_step(request: AppRequest, form: LLMFormBase, page: str) -> HttpResponse
 @require_http_methods(["GET", "HEAD", "POST"])
 @vary_on_headers("HX-Request")
 @team_action_required(Action.LLM_CREATE)
+# Django hides a marked function's locals in every frame it calls, up to the next marked one:
+# here the form's and the service's, whose locals hold the secrets typed in.
+@sensitive_variables()
 def llm_create(request: AppRequest) -> HttpResponse:
     if request.method in ("GET", "HEAD"):
         return render(request, FORM_TEMPLATE, {"form": LLMCreateForm()})

@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_http_methods, require_safe
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
@@ -41,6 +41,7 @@ def _editable(request: AppRequest, pk: int) -> LLMDefinition:
 @require_http_methods(["GET", "HEAD", "POST"])
 @vary_on_headers("HX-Request")
 @login_required
+@sensitive_variables()  # the form's and the service's frames hold a typed secret
 def llm_edit(request: AppRequest, pk: int) -> HttpResponse:
     llm = _editable(request, pk)
     if llm.ownership == Ownership.PLATFORM:
