@@ -129,25 +129,6 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {
     "default": environment.cache(env, "CACHE_URL", default="locmemcache://llmadmin"),
-    # What pages work out once and look up by everything it is made of (core/memo.py): each
-    # process keeps its own, apart from the shared cache. Only the audit chart's counts
-    # expire (audit/selectors.py); when full, the least recently used third goes. "memo":
-    # list rows (~0.5 KB) and day counts (~2 KB, one entry per filter for the open days),
-    # at most ~5 MB. "memo_large": charts (~9 KB) and filter fields (~2 KB plus the query
-    # typed), at most ~2 MB, so that their churn (a chart per new count) can't push the rows
-    # out.
-    "memo": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "llmadmin-memo",
-        "TIMEOUT": None,
-        "OPTIONS": {"MAX_ENTRIES": 5000},
-    },
-    "memo_large": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "llmadmin-memo-large",
-        "TIMEOUT": None,
-        "OPTIONS": {"MAX_ENTRIES": 200},
-    },
 }
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -47,9 +47,8 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
 
 @pytest.fixture(autouse=True)
 def _empty_caches() -> None:
-    """What one test left in a cache (a log-in lock, a recorded view failure, a remembered
-    row or count: see core/memo.py, whose keys hold for any one database, while test
-    databases reuse ids) must not change what the next one sees."""
+    """What one test left in a cache (a log-in lock, a recorded view failure) must not change
+    what the next one sees."""
     from django.core.cache import caches
 
     for cache in caches.all():

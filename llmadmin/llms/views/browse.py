@@ -1,20 +1,12 @@
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
-
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
-from django.template.loader import render_to_string
-from django.urls import reverse
-from django.utils import timezone
-from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from llmadmin.audit.recorder import Origin
-from llmadmin.core import memo
 from llmadmin.core.http import AppRequest, wants_fragment
 from llmadmin.teams.decorators import deny, team_action_required
 from llmadmin.teams.models import Team
@@ -27,48 +19,6 @@ from ..services.inspect import builtin_refusal
 
 LIST_TEMPLATE = "llms/llm_list.html"
 DETAIL_TEMPLATE = "llms/llm_detail.html"
-
-
-def row_text(prefix: str, pk: int, updated_at: datetime) -> dict[str, str]:
-    """What a list row prints beside its columns, as ready strings: its URL (the list's URL
-    and the id, see urls.py, rather than a reverse() per row) and its last change in the
-    current time zone. {% url %} and |date were half the time 50 rows took to render."""
-    updated = timezone.localtime(updated_at)
-    return {
-        "row_url": f"{prefix}{pk}/",
-        "row_updated_iso": updated.isoformat(),
-        "row_updated": updated.strftime("%Y-%m-%d %H:%M"),
-    }
-
-
-def with_row_text(llm: LLMDefinition) -> LLMDefinition:
-    """The LLM, given its row's text (row_text) to render as a list row."""
-    for name, value in row_text(reverse("llms:list"), llm.pk, llm.updated_at).items():
-        setattr(llm, name, value)
-    return llm
-
-
-def rendered_rows(rows: list[selectors.LLMRow], *, can_toggle: bool) -> SafeString:
-    """The <tr>s of a list page, each rendered once and then looked up (core.memo) by
-    everything it shows: its columns, the flag its button depends on, how this request
-    prints URLs, times and words (memo.made_with, and the time zone) and the template. A
-    changed LLM or another person's rights make another key, so a row can't be stale or show
-    more than the person just read themselves. The key does not rely on `version`: marking
-    an LLM missing upstream or assigning it does not bump it."""
-    prefix = reverse("llms:list")
-    zone = timezone.get_current_timezone_name()
-    made_with = (memo.made_with(LIST_TEMPLATE), zone, can_toggle)
-
-    def render(row: selectors.LLMRow) -> Callable[[], str]:
-        def rendered() -> str:  # only for a row not remembered yet
-            llm = {**row._asdict(), **row_text(prefix, row.pk, row.updated_at)}
-            context = {"llm": llm, "can_toggle": can_toggle}
-            return render_to_string(f"{LIST_TEMPLATE}#llm-row", context)
-
-        return rendered
-
-    html = memo.recall_many({memo.key("llm-row", made_with, row): render(row) for row in rows})
-    return mark_safe("".join(html))  # noqa: S308 - rendered by our template, escaped there
 
 
 def llm_flags(request: AppRequest, llm: LLMDefinition) -> dict[str, bool]:
@@ -124,7 +74,7 @@ def llm_list(request: AppRequest) -> HttpResponse:
     )
     context = {
         "listing": listing,
-        "rows": rendered_rows(listing.page.object_list, can_toggle=can_toggle),
+        "can_toggle": can_toggle,
         "can_create": can_for_request(request, Action.LLM_CREATE, team),
         "can_sync": can_for_request(request, Action.LLM_SYNC, team),
         "is_org_admin": is_org_admin,

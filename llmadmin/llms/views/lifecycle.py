@@ -18,7 +18,7 @@ from llmadmin.teams.models import Team
 from llmadmin.teams.permissions import Action
 
 from .. import services
-from .browse import DETAIL_TEMPLATE, LIST_TEMPLATE, llm_flags, llm_for_action, with_row_text
+from .browse import DETAIL_TEMPLATE, LIST_TEMPLATE, llm_flags, llm_for_action
 
 # Which partial answers an htmx toggle, by the id of the element it replaces.
 _TOGGLE_TARGETS = {"llm-status": f"{DETAIL_TEMPLATE}#status"}
@@ -46,7 +46,6 @@ def llm_toggle(request: AppRequest, pk: int) -> HttpResponse:
     if htmx:
         # A failure is still a 200: htmx 2 does not swap 4xx/5xx answers by default.
         template = _TOGGLE_TARGETS.get(htmx.target or "", f"{LIST_TEMPLATE}#llm-row")
-        llm = with_row_text(llm)
         context = {"llm": llm, "feedback": feedback, "feedback_ok": ok}
         return render(request, template, {**context, **llm_flags(request, llm)})
     (messages.success if ok else messages.error)(request, feedback)
