@@ -149,7 +149,22 @@ def test_an_llm_reusing_a_local_name_is_skipped_and_reported(editor, team, emula
     emulator.store.put(upstream_record("gpt-x"))
     summary = llm_sync(actor=editor, origin=ORIGIN, team=team)
     assert summary.skipped == ["gpt-x"] and summary.gone == 1
-    assert "not added because a local LLM already has the name: gpt-x" in summary.sentence()
+    assert "already has the name, or one that looks like it: gpt-x." in summary.sentence()
+
+
+@pytest.mark.parametrize("upstream_name", ["GPT-X", "g\u0440t-x", "\uff47\uff50\uff54-x"])
+def test_an_llm_whose_name_only_looks_like_a_local_one_is_skipped(
+    editor, team, emulator, upstream_name: str
+) -> None:
+    # Upper case, a Cyrillic "er", full-width letters: Vectara may hold such names beside the
+    # local one, but the dashboard can't list two LLMs that read the same.
+    LLMDefinition.objects.create(team=team, vectara_id="llm_old", name="gpt-x", type="anthropic")
+    emulator.store.put(upstream_record(upstream_name))
+    summary = llm_sync(actor=editor, origin=ORIGIN, team=team)
+    assert summary.skipped == [upstream_name]
+    customer = LLMDefinition.objects.filter(ownership="customer")
+    assert list(customer.values_list("name", flat=True)) == ["gpt-x"]
+    assert AuditEvent.objects.get().outcome == "success"
 
 
 def test_only_org_admins_assign(team, emulator) -> None:

@@ -14,7 +14,13 @@ __all__ = ["failed_after_upstream", "name_taken"]
 logger = logging.getLogger(__name__)
 
 
-def name_taken(name: str) -> str:
+def name_taken(name: str, existing: str | None = None) -> str:
+    """`existing`: the stored name that `name` only looks like, if not the same."""
+    if existing and existing != name:
+        return (
+            f"An LLM named {existing!r} already exists, and {name!r} differs from it only in "
+            "case or in letters that look alike. Choose another name."
+        )
     return f"An LLM named {name!r} already exists. Choose another name."
 
 

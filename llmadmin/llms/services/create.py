@@ -15,7 +15,7 @@ from llmadmin.vectara.client import VectaraClient, get_client
 from llmadmin.vectara.errors import BadRequest, Conflict, VectaraError
 from llmadmin.vectara.types import LLM
 
-from ..models import LLMDefinition
+from ..models import LLMDefinition, name_key
 from ..spec import LLMSpec
 from .common import failed_after_upstream, name_taken
 
@@ -46,9 +46,11 @@ def llm_create(
     if not can(actor, Action.LLM_CREATE, team):
         raise attempt.deny(denied_message(Action.LLM_CREATE, team))
 
-    if LLMDefinition.objects.filter(name=spec.name).exists():
-        attempt.failure(name_taken(spec.name))
-        raise ApplicationError(name_taken(spec.name), field_errors={"name": name_taken(spec.name)})
+    # Refused here, before Vectara hears of it; the unique name_key refuses a racing worker.
+    if (existing := _look_alike(spec)) is not None:
+        message = name_taken(spec.name, existing)
+        attempt.failure(message)
+        raise ApplicationError(message, field_errors={"name": message})
 
     client = client or get_client()
     recovered_from: VectaraError | None = None
@@ -104,11 +106,12 @@ def llm_create(
     except Exception as exc:
         # Vectara holds the LLM now, whatever failed here: it must not keep it unrecorded.
         attempt.target = Target("llm", "", spec.name)  # the row, if saved, was rolled back
-        lost_race = isinstance(exc, IntegrityError) and _name_now_taken(spec)
+        existing = _look_alike(spec) if isinstance(exc, IntegrityError) else None
+        lost_race = existing is not None
         raise failed_after_upstream(
             attempt,
             exc,
-            happened=name_taken(spec.name) if lost_race else NOT_RECORDED,
+            happened=name_taken(spec.name, existing) if lost_race else NOT_RECORDED,
             upstream_status=recovered_from.status if recovered_from else 201,
             undo=lambda: client.delete_llm(created.id),
             undone="" if lost_race else REMOVED,
@@ -158,6 +161,7 @@ REMOVED = (
 )
 
 
-def _name_now_taken(spec: LLMSpec) -> bool:
-    # Another worker saved the same name between our check and our save.
-    return LLMDefinition.objects.filter(name=spec.name).exists()
+def _look_alike(spec: LLMSpec) -> str | None:
+    """The stored name that looks like the spec's (or is it), if any."""
+    found = LLMDefinition.objects.filter(name_key=name_key(spec.name)).values_list("name")
+    return next((name for (name,) in found[:1]), None)

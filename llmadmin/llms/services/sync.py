@@ -21,7 +21,7 @@ from llmadmin.vectara.client import VectaraClient, get_client
 from llmadmin.vectara.errors import InvalidResponse, VectaraError
 from llmadmin.vectara.types import LLM
 
-from ..models import LLMDefinition, Ownership, UpstreamState
+from ..models import LLMDefinition, Ownership, UpstreamState, name_key
 from ..spec import public_auth
 
 PAGE_SIZE = 100  # the contract's maximum: fewest round trips
@@ -52,7 +52,8 @@ class SyncSummary:
     gone: int = 0
     unchanged: int = 0
     pages: int = 0
-    # Names Vectara lists that can't be stored because a local LLM already has the name.
+    # Names Vectara lists that can't be stored because a local LLM already has the name (or
+    # one that looks just like it).
     skipped: list[str] = field(default_factory=list)
 
     def sentence(self) -> str:
@@ -63,7 +64,8 @@ class SyncSummary:
         if self.skipped:
             names = ", ".join(self.skipped[:5]) + ("…" if len(self.skipped) > 5 else "")
             text += (
-                f" {len(self.skipped)} not added because a local LLM already has the name: {names}."
+                f" {len(self.skipped)} not added because a local LLM already has the name, "
+                f"or one that looks like it: {names}."
             )
         return text
 
@@ -96,6 +98,12 @@ def _fields_from(upstream: LLM, current: LLMDefinition | None) -> dict[str, Any]
     auth_type = upstream.auth_type or (current.auth_type if current else "")
     return {
         "name": upstream.name,
+        # Kept while the name is: a look-alike pair from before name_key keeps its own key.
+        "name_key": (
+            current.name_key
+            if current is not None and current.name == upstream.name
+            else name_key(upstream.name)
+        ),
         "type": upstream.type,
         "description": upstream.description,
         "model": upstream.model,
@@ -117,7 +125,8 @@ def _reconcile(upstream_llms: Sequence[LLM], summary: SyncSummary) -> None:
     now = timezone.now()
     # Locked so an edit or a second sync can't change a row between reading and writing it.
     local = {llm.vectara_id: llm for llm in LLMDefinition.objects.select_for_update()}
-    names = {llm.name for llm in local.values()}
+    # Name keys, not names: an upstream name that only looks like a local one is skipped too.
+    keys = {llm.name_key for llm in local.values()}
     seen: set[str] = set()
     to_create: list[LLMDefinition] = []
     to_update: list[LLMDefinition] = []
@@ -130,10 +139,10 @@ def _reconcile(upstream_llms: Sequence[LLM], summary: SyncSummary) -> None:
         current = local.get(upstream.id)
         fields = _fields_from(upstream, current)
         if current is None:
-            if upstream.name in names:
+            if fields["name_key"] in keys:
                 summary.skipped.append(upstream.name)
                 continue
-            names.add(upstream.name)
+            keys.add(fields["name_key"])
             to_create.append(
                 LLMDefinition(vectara_id=upstream.id, team=None, synced_at=now, **fields)
             )
@@ -143,13 +152,13 @@ def _reconcile(upstream_llms: Sequence[LLM], summary: SyncSummary) -> None:
             changed["upstream_state"] = UpstreamState.PRESENT
         if "auth_type" in changed:
             changed["auth_fingerprint"] = ""  # it described the old credential
-        if "name" in changed and changed["name"] in names:
+        if "name_key" in changed and changed["name_key"] in keys:
             summary.skipped.append(upstream.name)
             continue
         current.synced_at = now
         if changed:
-            names.discard(current.name)
-            names.add(fields["name"])
+            keys.discard(current.name_key)
+            keys.add(fields["name_key"])
             for key, value in changed.items():
                 setattr(current, key, value)
             current.version += 1  # an edit form opened before the sync must not undo it
@@ -168,7 +177,15 @@ def _reconcile(upstream_llms: Sequence[LLM], summary: SyncSummary) -> None:
         summary.gone += 1
     summary.added = len(to_create)
     LLMDefinition.objects.bulk_create(to_create, batch_size=500)
-    columns = [*SYNCED, "upstream_state", "auth_fingerprint", "synced_at", "version", "updated_at"]
+    columns = [
+        *SYNCED,
+        "name_key",
+        "upstream_state",
+        "auth_fingerprint",
+        "synced_at",
+        "version",
+        "updated_at",
+    ]
     for llm in to_update:
         llm.updated_at = now
     LLMDefinition.objects.bulk_update(to_update, columns, batch_size=500)
