@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "llmadmin.llms",
     "llmadmin.audit",
     "llmadmin.vectara",
+    "emulator",  # the Vectara emulator: development/test upstream, not product code
 ]
 
 MIDDLEWARE = [

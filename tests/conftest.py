@@ -60,7 +60,7 @@ def _empty_caches() -> None:
 
 @pytest.fixture(scope="session")
 def _emulator_server() -> Iterator[object]:
-    from llmadmin.vectara.emulator import running_emulator
+    from emulator import running_emulator
 
     with running_emulator(api_key="test-dashboard-key") as emulator:
         yield emulator

@@ -36,7 +36,7 @@ import psycopg
 import pytest
 import requests
 
-from llmadmin.vectara.emulator import running_emulator
+from emulator import running_emulator
 from tests.support.gunicorn import (
     PG,
     REDIS,

@@ -9,7 +9,7 @@ from pathlib import Path
 import psycopg
 import requests
 
-from llmadmin.vectara.emulator import running_emulator
+from emulator import running_emulator
 from tests.support.gunicorn import csrf_token, environment, gunicorn, log_in, manage, serve
 
 PASSWORD = "two-instances-Pw-8842"

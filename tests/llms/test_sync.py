@@ -8,12 +8,12 @@ from io import StringIO
 import pytest
 from django.core.management import CommandError, call_command
 
+from emulator import PLATFORM_LLMS
 from llmadmin.audit.models import AuditEvent
 from llmadmin.audit.recorder import Origin
 from llmadmin.core.errors import ApplicationError
 from llmadmin.llms.models import LLMDefinition
 from llmadmin.llms.services import ActionDenied, llm_assign, llm_sync
-from llmadmin.vectara.emulator import PLATFORM_LLMS
 from tests.llms.lifecycle_support import FAULTS, TOKEN, local_copy, upstream_record
 from tests.support.fault_server import Fault, fault_server, refused_url
 from tests.teams.factories import member

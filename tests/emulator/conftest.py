@@ -1,8 +1,8 @@
-"""Fixtures of the emulator tests (tests/vectara/test_emulator_*.py).
+"""Fixtures of the emulator tests (tests/emulator/test_emulator_*.py).
 
 `emulator` here replaces tests/conftest.py's shared one for this directory: these tests need
 a fresh emulator per test, with its own key and a store file, to check persistence and
-exactly what was stored. tests/vectara/test_client.py talks to fault servers, not to it.
+exactly what was stored.
 """
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from llmadmin.vectara.emulator import running_emulator
-from tests.vectara.emulator_support import (
+from emulator import running_emulator
+from tests.emulator.emulator_support import (
     API_KEY,
     Api,
     openai_body,

@@ -12,7 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from llmadmin.vectara.emulator import EmulatorServer, EmulatorStoreError, make_server
+from emulator import EmulatorServer, EmulatorStoreError, make_server
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765  # where `make run` points VECTARA_API_URL (bin/dev-server)

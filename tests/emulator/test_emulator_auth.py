@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import requests
 
-from llmadmin.vectara.emulator import running_emulator
-from tests.vectara.emulator_support import (
+from emulator import running_emulator
+from tests.emulator.emulator_support import (
     Api,
     assert_error,
     openai_body,

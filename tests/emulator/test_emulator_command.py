@@ -15,7 +15,7 @@ from typing import Any
 import requests
 from django.conf import settings
 
-from tests.vectara.emulator_support import (
+from tests.emulator.emulator_support import (
     Api,
     openai_body,
 )

@@ -9,7 +9,7 @@ from urllib.parse import quote
 
 import pytest
 
-from tests.vectara.emulator_support import (
+from tests.emulator.emulator_support import (
     ALL_SECRETS,
     PLATFORM_IDS,
     VALID_BODIES,

@@ -8,8 +8,8 @@ import socket
 import pytest
 import requests
 
-from llmadmin.vectara.emulator import running_emulator
-from tests.vectara.emulator_support import (
+from emulator import running_emulator
+from tests.emulator.emulator_support import (
     API_KEY,
     VALID_BODIES,
     Api,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.vectara.emulator_support import (
+from tests.emulator.emulator_support import (
     MASK,
     PLATFORM_IDS,
     VALID_BODIES,

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from llmadmin.vectara.emulator import (
+from emulator import (
     EmulatorStoreError,
     make_server,
     running_emulator,
 )
-from tests.vectara.emulator_support import (
+from tests.emulator.emulator_support import (
     API_KEY,
     MASK,
     PLATFORM_IDS,

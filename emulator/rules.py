@@ -1,7 +1,7 @@
 """The request rules of Vectara's /v2/llms contract, as small table-driven checks.
 
 They are written out here, not read from shared/vectara/llms-openapi.yaml, because the app must
-not depend on files outside the repository; tests/vectara/test_emulator_*.py hold the emulator's
+not depend on files outside the repository; tests/emulator/test_emulator_*.py hold the emulator's
 answers against that file. They are also deliberately independent of llmadmin.vectara.contract:
 an emulator sharing the dashboard's tables could not catch a mistake in them.
 

@@ -6,8 +6,7 @@ from typing import Any
 
 import pytest
 
-from tests.support import contract as contract_file
-from tests.vectara.emulator_support import (
+from tests.emulator.emulator_support import (
     MASK,
     VALID_BODIES,
     assert_field_error,
@@ -15,6 +14,7 @@ from tests.vectara.emulator_support import (
     openai_body,
     without,
 )
+from tests.support import contract as contract_file
 
 
 def test_contract_file_is_there_for_the_schema_checks():

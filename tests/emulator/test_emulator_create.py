@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 import requests
 
-from tests.vectara.emulator_support import (
+from tests.emulator.emulator_support import (
     ALL_SECRETS,
     API_KEY,
     MASK,

@@ -11,9 +11,9 @@ from typing import Any
 
 import requests
 
+from emulator import PLATFORM_LLMS
 from llmadmin.vectara.contract import MASK as MASK  # re-exported for the emulator tests
 from llmadmin.vectara.contract import SECRET_AUTH_FIELDS
-from llmadmin.vectara.emulator import PLATFORM_LLMS
 from tests.support import contract
 
 API_KEY = "emulator-test-key-0123"
