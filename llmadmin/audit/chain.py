@@ -51,14 +51,24 @@ def _ip(value: str | None) -> str | None:
     return str(ipaddress.ip_address(value.split("/")[0])) if value else None
 
 
-def _json_stable(value: Any) -> Any:
+# Far deeper than any event's details (the forms allow JSON 32 levels deep), far shallower
+# than what makes Python's recursion, or json.dumps's, give up with a RecursionError.
+MAX_DETAILS_DEPTH = 100
+
+
+def _json_stable(value: Any, depth: int = 0) -> Any:
     # jsonb gives 1e16 back as the integer 10000000000000000; make both spell it alike.
     if isinstance(value, float) and value.is_integer():
         return int(value)
+    if isinstance(value, dict | list | tuple) and depth >= MAX_DETAILS_DEPTH:
+        raise ValueError(
+            f"An audit event's details nest more than {MAX_DETAILS_DEPTH} levels deep, so they "
+            "can't be sealed; the service that built them must bound them first."
+        )
     if isinstance(value, dict):
-        return {str(key): _json_stable(item) for key, item in value.items()}
+        return {str(key): _json_stable(item, depth + 1) for key, item in value.items()}
     if isinstance(value, list | tuple):
-        return [_json_stable(item) for item in value]
+        return [_json_stable(item, depth + 1) for item in value]
     return value
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 import re
 import unicodedata
 
@@ -82,18 +83,92 @@ SERVICE_ACCOUNT_FIELDS = (
 )
 
 
-def json_value(raw: str, *, fix: str, code: str) -> object:
-    """`raw` parsed as JSON, or an error that says where it breaks (never quoting the text,
-    which may be a secret) and, in `fix`, what to write instead."""
+# Bounds on any JSON typed or pasted into a form: deeper or bigger than any honest test
+# parameters or key file, small enough for every parser (and the audit log) on the way.
+MAX_JSON_DEPTH = 32
+MAX_JSON_CHARS = 64 * 1024
+# A float64 holds no more digits before overflowing to infinity.
+_MAX_INT_DIGITS = 309
+
+
+class _NotFinite(ValueError):
+    def __init__(self, what: str) -> None:
+        super().__init__(what)
+        self.what = what
+
+
+def _refuse_constant(name: str) -> object:
+    raise _NotFinite(name)  # NaN, Infinity, -Infinity: not JSON, though Python writes them
+
+
+def _finite_float(text: str) -> float:
+    number = float(text)
+    if not math.isfinite(number):  # 1e999 overflows to infinity
+        raise _NotFinite("a number too large to hold (such as 1e999)")
+    return number
+
+
+def _finite_int(text: str) -> int:
+    # Checked before int() so a 100,000-digit number costs nothing; 10**309 is float infinity.
+    if len(text.lstrip("-")) > _MAX_INT_DIGITS or not math.isfinite(float(number := int(text))):
+        raise _NotFinite("a number too large to hold (such as 1e999)")
+    return number
+
+
+def _depth(value: object) -> int:
+    """How many objects and lists are nested in `value`, found without recursion."""
+    deepest, stack = 0, [(value, 1)]
+    while stack and deepest <= MAX_JSON_DEPTH:
+        item, level = stack.pop()
+        if isinstance(item, dict):
+            item = list(item.values())
+        if isinstance(item, list):
+            deepest = max(deepest, level)
+            stack.extend((child, level + 1) for child in item)
+    return deepest
+
+
+def json_value(raw: str, *, fix: str, code: str, max_chars: int = MAX_JSON_CHARS) -> object:
+    """`raw` parsed as JSON, or an error that says which rule it breaks (never quoting the
+    text, which may be a secret) and, in `fix`, what to write instead.
+
+    The rules: at most `max_chars` characters, at most MAX_JSON_DEPTH levels of nesting, and
+    finite numbers only (no NaN, Infinity or numbers that overflow, which Vectara's and the
+    dashboard's JSON encoders refuse)."""
+    if len(raw) > max_chars:
+        raise ValidationError(
+            f"This JSON is {len(raw):,} characters long; the limit is {max_chars:,}. Shorten it.",
+            code=code,
+        )
+    too_deep = ValidationError(
+        f"This JSON nests objects and lists more than {MAX_JSON_DEPTH} levels deep; "
+        f"flatten it to {MAX_JSON_DEPTH} levels or fewer.",
+        code=code,
+    )
     try:
-        return json.loads(raw)
-    except (ValueError, RecursionError) as exc:
+        value = json.loads(
+            raw,
+            parse_constant=_refuse_constant,
+            parse_float=_finite_float,
+            parse_int=_finite_int,
+        )
+    except _NotFinite as exc:
+        raise ValidationError(
+            f"This JSON has {exc.what}; only finite numbers are allowed, such as 0 or 1.5.",
+            code=code,
+        ) from None
+    except RecursionError:
+        raise too_deep from None  # only nesting makes the parser recurse that far
+    except ValueError as exc:
         where = (
             f" ({exc.msg} at line {exc.lineno}, column {exc.colno})"
             if isinstance(exc, json.JSONDecodeError)
             else ""
         )
         raise ValidationError(f"This is not valid JSON{where}. {fix}", code=code) from None
+    if _depth(value) > MAX_JSON_DEPTH:
+        raise too_deep
+    return value
 
 
 def service_account_key(raw: str) -> None:

@@ -149,3 +149,32 @@ def test_a_failed_append_inside_a_transaction_cannot_be_committed_quietly() -> N
             )
         Team.objects.create(slug="after", name="After")
     assert not Team.objects.filter(slug__in=["kept-alone", "after"]).exists()
+
+
+def nested(levels: int) -> object:
+    value: object = "leaf"
+    for _ in range(levels):
+        value = [value]
+    return value
+
+
+@pytest.mark.django_db
+def test_details_nested_without_bound_are_refused_with_a_sentence() -> None:
+    """Services bound what they put in details; the seal refuses what slips past them with
+    a sentence, not a RecursionError, and leaves the chain as it was."""
+    first = event(message="the chain has a head")
+    refused = pytest.raises(ValueError, match="nest more than 100 levels deep")
+    with refused, transaction.atomic():
+        record(
+            origin=Origin.system("test"),
+            action="test.deep",
+            outcome=Outcome.SUCCESS,
+            details={"deep": nested(chain.MAX_DETAILS_DEPTH)},
+        )
+    # Far past Python's recursion limit, the canonical form still answers with the sentence.
+    with pytest.raises(ValueError, match="nest more than 100 levels deep"):
+        chain.canonical(AuditEvent(occurred_at=first.occurred_at, details=nested(5000)))
+    assert list(AuditEvent.objects.values_list("pk", flat=True)) == [first.pk]
+    sealed = event(details={"deep": nested(chain.MAX_DETAILS_DEPTH - 1)})
+    assert sealed.prev_mac == first.mac
+    assert verify_chain().intact

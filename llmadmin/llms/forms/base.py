@@ -68,13 +68,18 @@ def _tri_state(label: str) -> forms.TypedChoiceField:
     )
 
 
+# The JSON rules (size, depth, finite numbers) live in validators.json_value, so the inline
+# check and the form say the same sentence; no max_length on the field to say another.
+TEST_PARAMETERS_MAX_CHARS = 10_000
+
+
 def parse_json_object(raw: str) -> dict[str, Any]:
     """The test model parameters: blank or a JSON object; the error says how to fix it."""
     raw = raw.strip()
     if not raw:
         return {}
     fix = 'Write an object such as {"temperature": 0}.'
-    parsed = validators.json_value(raw, fix=fix, code="json")
+    parsed = validators.json_value(raw, fix=fix, code="json", max_chars=TEST_PARAMETERS_MAX_CHARS)
     if not isinstance(parsed, dict):
         raise forms.ValidationError(
             'Write a JSON object, such as {"temperature": 0}, not a list or a single value.',
@@ -146,8 +151,13 @@ class LLMFormBase(AuthFieldsForm):
     test_model_parameters = forms.CharField(
         label="Other test parameters (JSON object)",
         required=False,
-        max_length=10_000,
-        widget=forms.Textarea(attrs={"rows": 3, "placeholder": '{"temperature": 0}'}),
+        widget=forms.Textarea(
+            attrs={
+                "rows": 3,
+                "placeholder": '{"temperature": 0}',
+                "maxlength": TEST_PARAMETERS_MAX_CHARS,
+            }
+        ),
     )
 
     def __init__(

@@ -153,7 +153,8 @@ def _request(spec: LLMSpec) -> tuple[bytes, dict[str, str]]:
         headers["Authorization"] = f"Bearer {spec.auth['token']}"
     else:
         headers[spec.auth["header"]] = spec.auth["value"]
-    return json.dumps(body).encode(), headers
+    # allow_nan=False: NaN and Infinity are not JSON, and no provider would parse them.
+    return json.dumps(body, allow_nan=False).encode(), headers
 
 
 # --- the answer --------------------------------------------------------------------------
@@ -238,7 +239,7 @@ def provider_error(body: bytes) -> str:
     text = body.decode("utf-8", "replace").strip()
     try:
         data: Any = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # RecursionError: a hostile body nested too deep
         # An HTML error page says nothing useful in a sentence.
         return "" if text.startswith("<") else text
     if isinstance(data, list) and data:  # Google wraps its error object in a list
