@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "llmadmin.llms",
     "llmadmin.audit",
     "llmadmin.vectara",
+    "axes",  # log-in throttling (see "Log-in throttling" below)
     "emulator",  # the Vectara emulator: development/test upstream, not product code
 ]
 
@@ -81,6 +82,14 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as axes asks: it sees the request after the log-in view counted a failure.
+    "axes.middleware.AxesMiddleware",
+]
+
+# Axes refuses a locked account before any password is checked; Django's backend checks it.
+AUTHENTICATION_BACKENDS = [
+    "llmadmin.teams.login_throttle.ThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "llmadmin.urls"
@@ -252,11 +261,25 @@ for _proxy in LLMADMIN_TRUSTED_PROXIES:
             f"LLMADMIN_TRUSTED_PROXIES has {_proxy!r}, which is not an IP address or CIDR range."
         ) from None
 
-# --- Log-in throttling (llmadmin/teams/login_throttle.py), counted in the shared cache -----
+# --- Log-in throttling (llmadmin/teams/login_throttle.py), counted by django-axes ---------
+# The counts live in the database, so every worker and instance shares them with no cache.
 LLMADMIN_LOGIN_MAX_FAILURES_PER_USER = env.int("LLMADMIN_LOGIN_MAX_FAILURES_PER_USER", default=5)
 LLMADMIN_LOGIN_MAX_FAILURES_PER_IP = env.int("LLMADMIN_LOGIN_MAX_FAILURES_PER_IP", default=20)
 LLMADMIN_LOGIN_WINDOW_SECONDS = env.int("LLMADMIN_LOGIN_WINDOW_SECONDS", default=15 * 60)
 LLMADMIN_LOGIN_LOCKOUT_SECONDS = env.int("LLMADMIN_LOGIN_LOCKOUT_SECONDS", default=15 * 60)
+AXES_HANDLER = "llmadmin.teams.login_throttle.ThrottleHandler"
+# Read when used, so the LLMADMIN_LOGIN_* values above (and tests' overrides) always apply.
+AXES_FAILURE_LIMIT = "llmadmin.teams.login_throttle.axes_failure_limit"
+AXES_COOLOFF_TIME = "llmadmin.teams.login_throttle.axes_cool_off"
+AXES_USERNAME_CALLABLE = "llmadmin.teams.login_throttle.axes_username"
+AXES_LOCKOUT_PARAMETERS = [["username"], ["ip_address"]]
+AXES_CLIENT_IP_CALLABLE = "llmadmin.core.proxies.client_ip"
+AXES_LOCKOUT_CALLABLE = "llmadmin.teams.login_throttle.lockout_response"
+# A refused attempt must not extend the lock, or whoever hammers it keeps its owner out.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_RESET_ON_SUCCESS = True
+# The audit log records log-ins and log-outs; axes' own access log would be a second copy.
+AXES_DISABLE_ACCESS_LOG = True
 
 # The DEBUG page hides marked secrets too (Django hides them only with DEBUG off).
 DEFAULT_EXCEPTION_REPORTER_FILTER = "llmadmin.core.debug.SecretsFilter"

@@ -17,12 +17,14 @@ from django.http import HttpRequest, HttpResponse
 from llmadmin.audit.models import Outcome
 from llmadmin.audit.recorder import Origin, Target, record
 
-from .login_throttle import login_failed, login_refusal, login_succeeded
+from . import login_throttle as throttle
 
 
 class ThrottledAuthenticationForm(AuthenticationForm):
     """Django's log-in form, refusing locked accounts and noisy addresses before the
-    password is checked, and counting every failure."""
+    password is checked. Failures are counted by django-axes (AxesStandaloneBackend and its
+    user_login_failed receiver); the audit events are written here, because only here is a
+    new lock told apart from a refusal while one lasts."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("label_suffix", "")
@@ -31,22 +33,52 @@ class ThrottledAuthenticationForm(AuthenticationForm):
     def clean(self) -> dict[str, Any]:
         username = self.cleaned_data.get("username")
         password = self.cleaned_data.get("password")
-        if not username or not password:
+        if not username or not password or self.request is None:
             return self.cleaned_data
-        origin = Origin.from_request(self.request) if self.request else Origin()
-        refusal = login_refusal(username=username, ip=origin.source_ip)
-        if refusal:
-            login_failed(origin=origin, username=username, reason="locked")
-            raise forms.ValidationError(refusal, code="locked")
+        origin = Origin.from_request(self.request)
+        lock = throttle.lock_of(self.request, username)
+        if lock:
+            reason = "locked" if lock == "account" else "address_blocked"
+            _login_failed(origin, username, reason)
+            raise forms.ValidationError(throttle.refusal_sentence(lock), code="locked")
         try:
-            cleaned = super().clean()
+            return super().clean()
         except forms.ValidationError:
-            locked = login_failed(origin=origin, username=username, reason="bad_credentials")
-            if locked:
-                raise forms.ValidationError(locked, code="locked") from None
+            _login_failed(origin, username, "bad_credentials")
+            # Axes counted this failure and flags the request when it reached a limit.
+            if getattr(self.request, "axes_locked_out", False):
+                lock = throttle.lock_of(self.request, username)
+                if lock == "account":
+                    raise forms.ValidationError(
+                        _locked_now(origin, username), code="locked"
+                    ) from None
             raise
-        login_succeeded(username=username)
-        return cleaned
+
+
+def _login_failed(origin: Origin, username: str, reason: str) -> None:
+    label = throttle.account_label(username)
+    record(
+        origin=origin,
+        action="auth.login_failed",
+        outcome=Outcome.FAILURE,
+        target=Target("user", "", label),
+        message=f"A log-in as {label} failed ({reason}).",
+        details={"username": label, "reason": reason},
+    )
+
+
+def _locked_now(origin: Origin, username: str) -> str:
+    label = throttle.account_label(username)
+    message = throttle.just_locked_sentence()
+    record(
+        origin=origin,
+        action="auth.lockout",
+        outcome=Outcome.DENIED,
+        target=Target("user", "", label),
+        message=message,
+        details={"username": label, "failures": throttle.Limits.current().per_user},
+    )
+    return message
 
 
 class LoginView(auth_views.LoginView):

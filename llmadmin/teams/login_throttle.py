@@ -1,26 +1,34 @@
-"""Log-in throttling, per account and per source address, in Django's shared cache.
+"""Log-in throttling, per account and per source address, counted by django-axes in the
+database, so every worker on every machine counts the same failures with no shared cache.
 
-The counters live in the cache named by CACHE_URL (Redis in production), so every worker on
-every machine counts the same failures. `cache.add` + `cache.incr` are atomic in Redis and
-in locmem, so two workers failing at once both count. A fixed window keeps the arithmetic
-to one key per counter; a lock is a separate key with its own expiry, so the real owner of
-an account is locked out for at most LLMADMIN_LOGIN_LOCKOUT_SECONDS.
+Axes keeps one row per (account, address, user agent) with its failure count and the time
+of its latest failure; this module tells it which settings apply (the callables named in
+settings.py) and adds what axes has one number for: an account's limit (5) and an address's
+(20) are compared separately, and a success forgives the account's failures only, so a
+person who owns one account can't wipe the count of their address's guesses at others.
+Refused attempts are not counted again (AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT off),
+so a lock lifts LLMADMIN_LOGIN_LOCKOUT_SECONDS after the failure that caused it.
 """
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Literal
 
+from axes.backends import AxesStandaloneBackend
+from axes.handlers.database import AxesDatabaseHandler
+from axes.handlers.proxy import AxesProxyHandler
+from axes.helpers import get_client_username
+from axes.models import AccessAttempt
 from django.conf import settings
-from django.core.cache import cache
+from django.contrib.auth import get_user_model
+from django.db.models import Sum
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
-from llmadmin.audit.models import Outcome
-from llmadmin.audit.recorder import Origin, Target, record
-
-
-def _setting(name: str) -> int:
-    return int(getattr(settings, name))
+Lock = Literal["account", "address"]
 
 
 @dataclass(frozen=True)
@@ -33,25 +41,155 @@ class Limits:
     @classmethod
     def current(cls) -> Limits:
         return cls(
-            per_user=_setting("LLMADMIN_LOGIN_MAX_FAILURES_PER_USER"),
-            per_ip=_setting("LLMADMIN_LOGIN_MAX_FAILURES_PER_IP"),
-            window=_setting("LLMADMIN_LOGIN_WINDOW_SECONDS"),
-            lockout=_setting("LLMADMIN_LOGIN_LOCKOUT_SECONDS"),
+            per_user=int(settings.LLMADMIN_LOGIN_MAX_FAILURES_PER_USER),
+            per_ip=int(settings.LLMADMIN_LOGIN_MAX_FAILURES_PER_IP),
+            window=int(settings.LLMADMIN_LOGIN_WINDOW_SECONDS),
+            lockout=int(settings.LLMADMIN_LOGIN_LOCKOUT_SECONDS),
         )
 
 
-def _account(username: str) -> str:
-    # Hashed: keys stay short and safe for any backend whatever the person typed, and
-    # "Erin" and "erin " count as the same account.
-    return hashlib.sha256(username.strip().casefold().encode()).hexdigest()[:32]
+# --- what a typed username stands for --------------------------------------------------------
 
 
-def _keys(username: str, ip: str | None) -> dict[str, str]:
-    account = _account(username)
-    keys = {"user_failures": f"login:fail:user:{account}", "user_lock": f"login:lock:{account}"}
-    if ip:
-        keys["ip_failures"] = f"login:fail:ip:{ip}"
-    return keys
+def existing_username(typed: str) -> str | None:
+    """The account a typed username names ("ERIN " names erin), or None."""
+    return (
+        get_user_model()
+        .objects.filter(username__iexact=typed.strip())
+        .order_by("pk")
+        .values_list("username", flat=True)
+        .first()
+    )
+
+
+def fingerprint(typed: str) -> str:
+    """Tells two typed strings apart without keeping them: what is typed into the username box
+    may be a password. Keyed with SECRET_KEY, so a guess can't be checked against it."""
+    normalised = typed.strip().casefold()
+    return salted_hmac("llmadmin.login.unknown-account", normalised).hexdigest()[:16]
+
+
+def account_key(typed: str) -> str:
+    """What failures are counted under: the account's own username, or "?" and the
+    fingerprint for a name that matches none ("?" is not allowed in usernames)."""
+    return existing_username(typed) or f"?{fingerprint(typed)}"
+
+
+def account_label(typed: str) -> str:
+    """How the audit log names whom a log-in was for."""
+    username = existing_username(typed)
+    return username if username else f"(no such account {fingerprint(typed)})"
+
+
+# --- the callables settings.py gives axes ----------------------------------------------------
+
+
+def axes_username(request: HttpRequest, credentials: dict[str, Any] | None = None) -> str | None:
+    typed = (credentials or {}).get("username")
+    if typed is None:
+        typed = request.POST.get("username")
+    return account_key(typed) if typed else None
+
+
+def axes_failure_limit(request: HttpRequest, credentials: dict[str, Any] | None = None) -> int:
+    # The account's limit; ThrottleHandler reports a refused address as that many failures.
+    return Limits.current().per_user
+
+
+def axes_cool_off(request: HttpRequest | None = None) -> timedelta:
+    # How long axes keeps a row: long enough for both the lock and the address's window.
+    limits = Limits.current()
+    return timedelta(seconds=max(limits.window, limits.lockout))
+
+
+def lockout_response(
+    request: HttpRequest, original_response: Any = None, credentials: Any = None
+) -> HttpResponse:
+    # The log-in page already says why in a sentence, with status 200; keep it.
+    if isinstance(original_response, HttpResponse):
+        return original_response
+    return HttpResponse(ACCOUNT_LOCKED.format(minutes=_minutes(Limits.current().lockout)), 429)
+
+
+# --- the handler -------------------------------------------------------------------------------
+
+
+def _failures(since: datetime, **match: str) -> int:
+    found = AccessAttempt.objects.filter(attempt_time__gte=since, **match).aggregate(
+        n=Sum("failures_since_start")
+    )
+    return int(found["n"] or 0)
+
+
+class ThrottleHandler(AxesDatabaseHandler):
+    """Axes' database handler with one limit per parameter (see the module docstring)."""
+
+    def lock(self, request: HttpRequest, credentials: dict[str, Any] | None = None) -> Lock | None:
+        limits = Limits.current()
+        now = getattr(request, "axes_attempt_time", None) or timezone.now()
+        username = get_client_username(request, credentials)
+        if username and _failures(now - timedelta(seconds=limits.lockout), username=username) >= (
+            limits.per_user
+        ):
+            return "account"
+        ip = getattr(request, "axes_ip_address", None)
+        if ip and _failures(now - timedelta(seconds=limits.window), ip_address=ip) >= (
+            limits.per_ip
+        ):
+            return "address"
+        return None
+
+    def get_failures(self, request: HttpRequest, credentials: dict[str, Any] | None = None) -> int:
+        limits = Limits.current()
+        if self.lock(request, credentials):
+            return limits.per_user
+        username = get_client_username(request, credentials)
+        if not username:
+            return 0
+        now = getattr(request, "axes_attempt_time", None) or timezone.now()
+        return _failures(now - timedelta(seconds=limits.lockout), username=username)
+
+    def reset_user_attempts(
+        self, request: HttpRequest, credentials: dict[str, Any] | None = None
+    ) -> int:
+        username = get_client_username(request, credentials)
+        if not username:
+            return 0
+        count, _ = AccessAttempt.objects.filter(username=username).delete()
+        return count
+
+
+class ThrottleBackend(AxesStandaloneBackend):
+    """Axes' backend, letting through what has no request to count: commands and scripts
+    calling authenticate() on the server (axes would raise). Every log-in over HTTP has one."""
+
+    def authenticate(
+        self, request: HttpRequest | None, *args: Any, **kwargs: Any
+    ) -> None:
+        if request is not None:
+            super().authenticate(request, *args, **kwargs)
+
+
+def lock_of(request: HttpRequest, username: str) -> Lock | None:
+    """Whether the account typed, or the request's address, is locked now."""
+    AxesProxyHandler.update_request(request)
+    handler = AxesProxyHandler.get_implementation()
+    if not isinstance(handler, ThrottleHandler):  # AXES_HANDLER changed by the operator
+        return "account" if handler.is_locked(request, {"username": username}) else None
+    return handler.lock(request, {"username": username})
+
+
+# --- what the person reads ---------------------------------------------------------------------
+
+ACCOUNT_LOCKED = (
+    "This account is locked after too many failed log-ins. Try again in {minutes}, or ask an "
+    "admin if you have forgotten the password."
+)
+ADDRESS_BLOCKED = "Too many failed log-ins came from your network address. Try again in {minutes}."
+JUST_LOCKED = (
+    "That was the {limit}th failed log-in for this account, so it is locked for {minutes}. "
+    "Try again later, or ask an admin if you have forgotten the password."
+)
 
 
 def _minutes(seconds: int) -> str:
@@ -59,76 +197,13 @@ def _minutes(seconds: int) -> str:
     return f"{minutes} minute{'s' if minutes != 1 else ''}"
 
 
-def _count(key: str, window: int) -> int:
-    """One more failure in the window that started with the first one."""
-    cache.add(key, 0, timeout=window)
-    try:
-        return cache.incr(key)
-    except ValueError:  # the window ended between add and incr
-        cache.add(key, 1, timeout=window)
-        return 1
-
-
-def login_refusal(*, username: str, ip: str | None) -> str | None:
-    """Why a log-in must be refused before the password is even checked, or None."""
+def refusal_sentence(lock: Lock) -> str:
     limits = Limits.current()
-    keys = _keys(username, ip)
-    if cache.get(keys["user_lock"]):
-        return (
-            "This account is locked after too many failed log-ins. Try again in "
-            f"{_minutes(limits.lockout)}, or ask an admin if you have forgotten the password."
-        )
-    if "ip_failures" in keys and (cache.get(keys["ip_failures"]) or 0) >= limits.per_ip:
-        return (
-            "Too many failed log-ins came from your network address. Try again in "
-            f"{_minutes(limits.window)}."
-        )
-    return None
+    if lock == "account":
+        return ACCOUNT_LOCKED.format(minutes=_minutes(limits.lockout))
+    return ADDRESS_BLOCKED.format(minutes=_minutes(limits.window))
 
 
-def login_failed(*, origin: Origin, username: str, reason: str) -> str | None:
-    """Count a failed log-in and record it; lock the account when it reaches the limit.
-
-    Returns the sentence to show when this failure locked the account. A refusal because of
-    an existing lock (`reason` "locked") is recorded but not counted again.
-    """
+def just_locked_sentence() -> str:
     limits = Limits.current()
-    keys = _keys(username, origin.source_ip)
-    target = Target("user", "", username[:150])
-    record(
-        origin=origin,
-        action="auth.login_failed",
-        outcome=Outcome.FAILURE,
-        target=target,
-        message=f"A log-in as {username[:150]!r} failed ({reason}).",
-        details={"username": username[:150], "reason": reason},
-    )
-    if reason != "bad_credentials":
-        return None
-    if "ip_failures" in keys:
-        _count(keys["ip_failures"], limits.window)
-    if _count(keys["user_failures"], limits.window) < limits.per_user:
-        return None
-    # `add` succeeds for one worker only, so one lock-out is recorded per lock.
-    if not cache.add(keys["user_lock"], 1, timeout=limits.lockout):
-        return None
-    cache.delete(keys["user_failures"])
-    message = (
-        f"That was the {limits.per_user}th failed log-in for this account, so it is locked for "
-        f"{_minutes(limits.lockout)}. Try again later, or ask an admin if you have forgotten "
-        "the password."
-    )
-    record(
-        origin=origin,
-        action="auth.lockout",
-        outcome=Outcome.DENIED,
-        target=target,
-        message=message,
-        details={"username": username[:150], "failures": limits.per_user},
-    )
-    return message
-
-
-def login_succeeded(*, username: str) -> None:
-    """The owner got in: forget their account's failures (the address's count stays)."""
-    cache.delete(_keys(username, None)["user_failures"])
+    return JUST_LOCKED.format(limit=limits.per_user, minutes=_minutes(limits.lockout))
