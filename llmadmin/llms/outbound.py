@@ -32,6 +32,8 @@ from urllib3.exceptions import (
 )
 from urllib3.util.ssl_match_hostname import CertificateError
 
+from .validators import HOP_BY_HOP_HEADERS
+
 CONNECT_TIMEOUT_SECONDS = 3.0
 READ_TIMEOUT_SECONDS = 10.0
 MAX_BODY_BYTES = 64 * 1024
@@ -64,6 +66,16 @@ class OutboundError(Exception):
         super().__init__(f"{kind}: {detail}" if detail else kind)
         self.kind = kind  # refused | unreachable | connect_timeout | read_timeout | tls_*
         self.detail = detail
+
+
+def merged_headers(*layers: Mapping[str, str]) -> dict[str, str]:
+    """The layers' headers as one set, later layers winning, compared without regard to case:
+    `host` and `Host` are one header, and a name given twice would reach the server twice."""
+    merged: dict[str, tuple[str, str]] = {}
+    for layer in layers:
+        for name, value in layer.items():
+            merged[name.lower()] = (name, value)
+    return dict(merged.values())
 
 
 def host_header(target: Target) -> str:
@@ -99,8 +111,13 @@ def post(
         pool = urllib3.HTTPConnectionPool(
             target.address, target.port, timeout=timeout, retries=False
         )
-    # A Host header given here stops urllib3 writing the IP in its place.
-    sent = {**headers, "Host": host_header(target), "User-Agent": USER_AGENT}
+    # The framing is written here, over whatever the caller's headers say: a Host given here
+    # stops urllib3 writing the IP in its place, a caller's Content-Length or hop-by-hop
+    # header would desync the body or steer the connection. urllib3 adds only what is
+    # missing, case-insensitively, so no header goes out twice.
+    own = {"Host": host_header(target), "User-Agent": USER_AGENT, "Content-Length": str(len(body))}
+    passed = {k: v for k, v in headers.items() if k.lower() not in HOP_BY_HOP_HEADERS}
+    sent = merged_headers(passed, own)
     started = time.monotonic()
     try:
         with pool:

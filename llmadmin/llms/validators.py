@@ -19,9 +19,35 @@ _HEADER_VALUE = re.compile(r"^[\x21-\x7e]([\x20-\x7e]*[\x21-\x7e])?$")
 CREDENTIAL_HEADERS = frozenset(
     {"authorization", "proxy-authorization", "x-api-key", "api-key", "cookie", "x-goog-api-key"}
 )
-# Headers the HTTP client sets itself; sending them twice breaks or smuggles requests.
+# Hop-by-hop headers (RFC 9110 7.6.1, with RFC 9112's Transfer-Encoding and TE, and the
+# proxy credential pair): they steer one connection, and a proxy consumes or rewrites them.
+HOP_BY_HOP_HEADERS = frozenset(
+    {
+        "connection",
+        "proxy-connection",
+        "keep-alive",
+        "te",
+        "transfer-encoding",
+        "upgrade",
+        "trailer",
+        "proxy-authenticate",
+        "proxy-authorization",
+    }
+)
+# Headers that frame the request (RFC 9110/9112) or that the dashboard's test request and
+# Vectara's calls set themselves: a second one breaks the request or smuggles another.
+# Authorization and x-api-key are not here: they are what the header credential is for.
 RESERVED_HEADERS = frozenset(
-    {"host", "content-length", "content-type", "transfer-encoding", "connection", "te", "upgrade"}
+    {
+        "host",
+        "content-length",
+        "content-type",
+        "content-encoding",
+        "expect",
+        "accept",
+        "accept-encoding",
+        "user-agent",
+    }
 )
 
 
@@ -46,11 +72,26 @@ def multi_line(value: str) -> None:
 
 
 def header_name(value: str) -> None:
+    """A header name that may be sent: an RFC 9110 token that is neither hop-by-hop nor one
+    the HTTP client or Vectara sets itself. Every field that names a header checks this."""
     if not _HEADER_NAME.match(value):
         raise ValidationError(
             "A header name may only use letters, digits and !#$%&'*+-.^_`|~ "
             "(no spaces or colons), for example x-api-key.",
             code="header_name",
+        )
+    lowered = value.lower()
+    if lowered in HOP_BY_HOP_HEADERS:
+        raise ValidationError(
+            f"The {value} header is hop-by-hop: it steers one connection, and proxies drop or "
+            "rewrite it. Choose another header name.",
+            code="hop_by_hop_header",
+        )
+    if lowered in RESERVED_HEADERS:
+        raise ValidationError(
+            f"The {value} header is set by the HTTP client itself, and a second one would "
+            "break the request or smuggle another. Choose another header name.",
+            code="reserved_header",
         )
 
 

@@ -35,18 +35,17 @@ def rows_of(headers: Mapping[str, str]) -> list[HeaderRow]:
 
 def row_error(row: HeaderRow, seen: Mapping[str, str], auth_header: str) -> str:
     lowered = row.name.lower()
+    # Before the shared name rule, so Proxy-Authorization (also hop-by-hop) gets this sentence.
+    if lowered in validators.CREDENTIAL_HEADERS or (auth_header and lowered == auth_header.lower()):
+        return (
+            "Put credentials in the Authentication fields, where they stay write-only; "
+            "extra headers are shown in clear."
+        )
     try:
-        validators.header_name(row.name)
+        validators.header_name(row.name)  # the one rule for every field that names a header
         validators.header_value(row.value)
     except forms.ValidationError as exc:
         return exc.messages[0]
     if lowered in {name.lower() for name in seen}:
         return "This header is listed twice; keep one row."
-    if lowered in validators.RESERVED_HEADERS:
-        return "The HTTP client sets this header itself; remove the row."
-    if lowered in validators.CREDENTIAL_HEADERS or lowered == auth_header.lower():
-        return (
-            "Put credentials in the Authentication fields, where they stay write-only; "
-            "extra headers are shown in clear."
-        )
     return ""

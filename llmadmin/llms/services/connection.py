@@ -146,13 +146,18 @@ def _request(spec: LLMSpec) -> tuple[bytes, dict[str, str]]:
         if "max_completion_tokens" not in params:
             body["max_tokens"] = TEST_MAX_TOKENS
     body.update(params)
-    headers = {"Content-Type": "application/json", "Accept": "application/json"}
-    headers.update(spec.headers)
-    # Last, so no extra header can stand in for the credential.
     if spec.auth_type == "bearer":
-        headers["Authorization"] = f"Bearer {spec.auth['token']}"
+        credential = {"Authorization": f"Bearer {spec.auth['token']}"}
     else:
-        headers[spec.auth["header"]] = spec.auth["value"]
+        credential = {spec.auth["header"]: spec.auth["value"]}
+    # Merged case-insensitively, the extra headers first: neither the body's type nor the
+    # credential can be stood in for, and no name goes out twice (the forms refuse such
+    # names; a stored or scripted spec may still hold one).
+    headers = outbound.merged_headers(
+        spec.headers,
+        {"Content-Type": "application/json", "Accept": "application/json"},
+        credential,
+    )
     # allow_nan=False: NaN and Infinity are not JSON, and no provider would parse them.
     return json.dumps(body, allow_nan=False).encode(), headers
 
