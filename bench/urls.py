@@ -9,7 +9,7 @@ from django.urls import path
 
 from llmadmin.audit.models import AuditEvent
 from llmadmin.teams.decorators import team_action_required
-from llmadmin.teams.permissions import Action
+from llmadmin.teams.policy import Action
 from llmadmin.urls import urlpatterns as app_urlpatterns
 
 admin.site.register(AuditEvent)

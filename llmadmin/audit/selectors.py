@@ -10,7 +10,7 @@ from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import TruncDate
 
 from llmadmin.teams.models import Team
-from llmadmin.teams.permissions import User
+from llmadmin.teams.policy import Access
 
 from .chain import GENESIS, mac_matches
 from .models import AuditEvent
@@ -44,9 +44,9 @@ class ChainPosition:
     is_first: bool
 
 
-def audit_event_visible(*, user: User, team: Team | None) -> QuerySet[AuditEvent]:
+def audit_event_visible(*, access: Access, team: Team | None) -> QuerySet[AuditEvent]:
     """An org admin sees every event; anyone else only the events of `team`, their current one."""
-    if user.is_authenticated and user.is_superuser:
+    if access.is_org_admin:
         return AuditEvent.objects.all()
     if team is None:
         return AuditEvent.objects.none()

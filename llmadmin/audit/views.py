@@ -10,7 +10,7 @@ from django.views.decorators.vary import vary_on_headers
 from llmadmin.core.errors import parse_id
 from llmadmin.core.http import AppRequest, wants_fragment
 from llmadmin.teams.decorators import team_action_required
-from llmadmin.teams.permissions import Action
+from llmadmin.teams.policy import Action
 
 from . import selectors
 from .chart import audit_event_chart_counts, chart_draw
@@ -27,11 +27,11 @@ LIST_TEMPLATE = "audit/event_list.html"
 @team_action_required(Action.AUDIT_VIEW)
 def event_list(request: AppRequest) -> HttpResponse:
     team = request.team
-    all_teams = request.user.is_superuser
+    all_teams = request.access.is_org_admin
     form = EventFilterForm(request.GET or None, all_teams=all_teams)
     filters = form.filters()
     events = selectors.audit_event_filter(
-        events=selectors.audit_event_visible(user=request.user, team=team),
+        events=selectors.audit_event_visible(access=request.access, team=team),
         filters=filters,
     )
     page = selectors.audit_event_page(
@@ -63,7 +63,7 @@ def event_list(request: AppRequest) -> HttpResponse:
 @require_safe
 @team_action_required(Action.AUDIT_EXPORT)
 def event_export(request: AppRequest, fmt: str) -> StreamingHttpResponse:
-    all_teams = request.user.is_superuser
+    all_teams = request.access.is_org_admin
     team = request.team
     form = EventFilterForm(request.GET or None, all_teams=all_teams)
     filters = form.filters()
@@ -71,7 +71,7 @@ def event_export(request: AppRequest, fmt: str) -> StreamingHttpResponse:
         origin=Origin.from_request(request),
         team=form.team_chosen() if all_teams else team,
         events=selectors.audit_event_filter(
-            events=selectors.audit_event_visible(user=request.user, team=team),
+            events=selectors.audit_event_visible(access=request.access, team=team),
             filters=filters,
         ),
         filters=filters,
@@ -88,10 +88,7 @@ def event_export(request: AppRequest, fmt: str) -> StreamingHttpResponse:
 @team_action_required(Action.AUDIT_VIEW)
 def event_detail(request: AppRequest, pk: int) -> HttpResponse:
     # 404, not 403, for another team's event: an id must not tell whether it exists.
-    visible = selectors.audit_event_visible(
-        user=request.user,
-        team=request.team,
-    )
+    visible = selectors.audit_event_visible(access=request.access, team=request.team)
     event = get_object_or_404(visible, pk=pk)
     return render(
         request,

@@ -10,15 +10,18 @@ if TYPE_CHECKING:
     from django_htmx.middleware import HtmxDetails
 
     from llmadmin.teams.models import Team
+    from llmadmin.teams.policy import Access
 
 
 class AppRequest(HttpRequest):
     """For annotations only: no request is ever an instance of it.
 
-    `htmx` comes from django-htmx's middleware, `request_id` from `RequestIdMiddleware`
-    and `team` from `team_action_required` (views without that decorator have no `team`).
+    `htmx` comes from django-htmx's middleware, `request_id` from `RequestIdMiddleware`,
+    `access` from `AccessMiddleware` and `team` from `team_action_required` (views without
+    that decorator have no `team`).
     """
 
+    access: Access
     htmx: HtmxDetails
     team: Team | None
     request_id: str

@@ -7,7 +7,7 @@ from django.db.models import Q, QuerySet
 
 from llmadmin.audit.models import AuditEvent
 from llmadmin.teams.models import Team
-from llmadmin.teams.permissions import Action, User, teams_for
+from llmadmin.teams.policy import Access, Action, policy
 
 from .models import LLMDefinition, Ownership
 
@@ -29,16 +29,6 @@ SCOPES = ("team", "unowned")
 
 def _platform() -> Q:
     return Q(ownership=Ownership.PLATFORM, team__isnull=True)
-
-
-def llm_visible(*, user: User) -> QuerySet[LLMDefinition]:
-    """Every LLM `user` may see: their teams' LLMs and the LLMs built into Vectara (read-only,
-    the same for every team); for an org admin, unowned ones too."""
-    if user.is_authenticated and user.is_superuser:
-        return LLMDefinition.objects.all()
-    if not user.is_authenticated:
-        return LLMDefinition.objects.none()
-    return LLMDefinition.objects.filter(Q(team__in=teams_for(user, Action.LLM_VIEW)) | _platform())
 
 
 @dataclass(frozen=True)
@@ -102,19 +92,21 @@ def llm_list(
     )
 
 
-def llm_history(*, llm: LLMDefinition, user: User, limit: int = 50) -> QuerySet[AuditEvent] | None:
-    """The LLM's audit events that `user` may read, or None when they may read none.
+def llm_history(
+    *, llm: LLMDefinition, access: Access, limit: int = 50
+) -> QuerySet[AuditEvent] | None:
+    """The LLM's audit events that the person may read, or None when they may read none.
 
     Reading the audit log is for a team's admins and auditors, and a built-in LLM's history
     mixes every team's events: each person sees only those of teams whose log they may read.
     """
-    readable = teams_for(user, Action.AUDIT_VIEW)
-    if not (user.is_authenticated and user.is_superuser) and not readable.exists():
-        return None
     events = AuditEvent.objects.filter(target_type="llm", target_id=str(llm.pk))
-    if not user.is_superuser:
-        events = events.filter(team_id__in=readable.values("pk"))
-    return events.order_by("-id")[:limit]
+    if access.is_org_admin:
+        return events.order_by("-id")[:limit]
+    readable = [t.pk for t in policy.teams_user_has_permission_for(access, Action.AUDIT_VIEW)]
+    if not readable:
+        return None
+    return events.filter(team_id__in=readable).order_by("-id")[:limit]
 
 
 def llm_last_sync() -> AuditEvent | None:

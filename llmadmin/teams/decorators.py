@@ -13,8 +13,7 @@ from llmadmin.audit.recorder import Attempt, Origin, Target
 from llmadmin.core.http import AppRequest
 
 from .models import Team
-from .permissions import Action, allowed, denied_message
-from .selectors import can_for_request, team_choices_for_request, team_current
+from .policy import Action, policy
 
 # HttpResponseBase: a view may stream (the audit export).
 View = Callable[..., HttpResponseBase]
@@ -54,23 +53,19 @@ def team_action_required(
         @login_required
         @wraps(view)
         def wrapper(request: AppRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+            access = request.access
             if slug_kwarg:
                 slug = kwargs[slug_kwarg]
-                choice = next(
-                    (c for c in team_choices_for_request(request) if c.team.slug == slug), None
-                )
-                if choice is None:
+                team = next((t for t in access.teams if t.slug == slug), None)
+                if team is None:
                     raise Http404("No such team, or you are not in it.")
-                team: Team | None = choice.team
             else:
-                team = team_current(request)
-            if in_any_team and not can_for_request(request, action, team):
-                choices = team_choices_for_request(request)
-                user = request.user
-                team = next((c.team for c in choices if allowed(user, action, role=c.role)), team)
-            if not can_for_request(request, action, team):
-                message = denied_message(action, team)
-                raise deny(request, action=action, team=team, message=message)
+                team = access.team
+            if in_any_team and not policy.user_has_permission(access, action, team):
+                allowed = policy.teams_user_has_permission_for(access, action)
+                team = allowed[0] if allowed else team
+            if not policy.user_has_permission(access, action, team):
+                raise deny(request, action=action, team=team, message=policy.refusal(action, team))
             request.team = team
             return view(request, *args, **kwargs)
 

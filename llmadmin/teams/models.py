@@ -1,8 +1,6 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.contrib.sessions.backends.base import SessionBase
-from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
 
 
@@ -42,27 +40,3 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} is {self.role} of {self.team}"
-
-
-class Session(AbstractBaseSession):
-    """A sign-in session, with the person it belongs to in a column of its own, so the
-    request's session, user and teams come back in one query (teams/sessions.py) and every
-    session of a person goes with their account."""
-
-    # Only a hint for the join: the signed session data decides who it is. No database
-    # constraint, so a session naming a user deleted meanwhile is saved (and then signs
-    # nobody in) instead of failing at commit, which Django would retry as a key collision.
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        null=True,
-        blank=True,
-        on_delete=models.CASCADE,
-        db_constraint=False,
-        related_name="+",
-    )
-
-    @classmethod
-    def get_session_store_class(cls) -> type[SessionBase]:
-        from .sessions import SessionStore
-
-        return SessionStore

@@ -17,8 +17,9 @@ from llmadmin.core.http import AppRequest
 from . import selectors, services
 from .decorators import deny, team_action_required
 from .forms import MemberAddForm, TeamCreateForm
+from .middleware import SESSION_KEY
 from .models import Membership, Role, Team
-from .permissions import Action, allowed
+from .policy import Action, policy
 
 MEMBERS_TEMPLATE = "teams/member_list.html"
 
@@ -30,14 +31,14 @@ def team_list(request: AppRequest) -> HttpResponse:
 
 
 def _team_list_page(request: AppRequest, form: TeamCreateForm, status: int = 200) -> HttpResponse:
-    choices = selectors.team_choices_for_request(request)
+    access = request.access
     rows = [
         {
-            "team": c.team,
-            "role": c.role,
-            "can_manage": allowed(request.user, Action.MEMBERS_MANAGE, role=c.role),
+            "team": team,
+            "role": access.role_in(team),
+            "can_manage": policy.user_has_permission(access, Action.MEMBERS_MANAGE, team),
         }
-        for c in choices
+        for team in access.teams
     ]
     return render(request, "teams/team_list.html", {"rows": rows, "form": form}, status=status)
 
@@ -71,10 +72,7 @@ def team_create(request: AppRequest) -> HttpResponse:
 def team_switch(request: AppRequest) -> HttpResponse:
     """Make another of the person's teams the current one, for this session."""
     wanted = request.POST.get("team", "")
-    team = next(
-        (c.team for c in selectors.team_choices_for_request(request) if str(c.team.pk) == wanted),
-        None,
-    )
+    team = next((t for t in request.access.teams if str(t.pk) == wanted), None)
     if team is None:
         raise deny(
             request,
@@ -83,7 +81,7 @@ def team_switch(request: AppRequest) -> HttpResponse:
             message="You are not a member of that team, so you can't switch to it.",
             details={"team": wanted[:50]},
         )
-    request.session[selectors.SESSION_KEY] = team.pk
+    request.session[SESSION_KEY] = team.pk
     messages.success(request, f"You are now working in the team {team.name}.")
     # The page the person was on may belong to the old team: start from the new team's list.
     if request.htmx:

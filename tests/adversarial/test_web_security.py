@@ -12,13 +12,14 @@ from typing import Any
 import pytest
 from django.conf import settings as django_settings
 from django.contrib.auth import get_user_model
+from django.contrib.sessions.models import Session
 from django.core.management import call_command
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from llmadmin.audit.models import AuditEvent
 from llmadmin.llms.models import LLMDefinition
-from llmadmin.teams.models import Membership, Session, Team
+from llmadmin.teams.models import Membership, Team
 from tests.llms.lifecycle_support import seeded, upstream_record
 from tests.teams.factories import PASSWORD, UserFactory, member
 

@@ -10,8 +10,8 @@ from llmadmin.audit import export
 from llmadmin.audit.export import COLUMNS, neutralised
 from llmadmin.audit.models import AuditEvent, Outcome
 from llmadmin.audit.recorder import Target
-from llmadmin.teams import permissions
 from llmadmin.teams.models import Role
+from llmadmin.teams.policy import ROLE_ACTIONS, Action
 from tests.audit.factories import event
 from tests.teams.factories import TeamFactory, UserFactory, member
 
@@ -194,9 +194,9 @@ def test_the_list_links_to_both_exports_with_the_current_filter(auditor_client, 
 
 def test_no_export_link_for_someone_who_may_only_view(auditor_client, monkeypatch) -> None:
     monkeypatch.setitem(
-        permissions.ROLE_ACTIONS,
+        ROLE_ACTIONS,
         Role.AUDITOR,
-        frozenset({permissions.Action.LLM_VIEW, permissions.Action.AUDIT_VIEW}),
+        frozenset({Action.LLM_VIEW, Action.AUDIT_VIEW}),
     )
     response = auditor_client.get("/audit/")
     assert response.status_code == 200

@@ -174,14 +174,13 @@ def test_team_members_can_not_list_unowned_llms(editor_client, team) -> None:
     assert names(response) == [] and "Unowned LLMs" not in response.content.decode()
 
 
-def test_the_detail_and_edit_pages_read_who_is_asking_only_with_the_session(
+def test_the_detail_and_edit_pages_read_who_is_asking_once(
     editor_client, team, emulator, django_assert_num_queries
 ) -> None:
     llm = seeded(emulator, team)
-    editor_client.get(f"/llms/{llm.pk}/")  # warm the session
-    # The session with the person and their roles, the LLM with its team, and whether they
-    # may read its history: the buttons' permissions ask nothing more.
-    with django_assert_num_queries(3):
+    # The session, the person, their memberships and the LLM with its team: the buttons'
+    # permissions and whether they may read its history ask nothing more.
+    with django_assert_num_queries(4):
         assert editor_client.get(f"/llms/{llm.pk}/").status_code == 200
-    with django_assert_num_queries(2):  # the session, the LLM with its team
+    with django_assert_num_queries(4):
         assert editor_client.get(f"/llms/{llm.pk}/edit/").status_code == 200

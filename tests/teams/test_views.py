@@ -12,7 +12,7 @@ from llmadmin.audit.models import AuditEvent
 from llmadmin.llms.models import LLMDefinition
 from llmadmin.teams.context_processors import teams as teams_context
 from llmadmin.teams.models import Membership, Team
-from llmadmin.teams.selectors import team_current
+from llmadmin.teams.policy import Access
 from tests.teams.factories import TeamFactory, UserFactory, member
 
 pytestmark = pytest.mark.django_db
@@ -156,10 +156,10 @@ def test_the_context_processor_costs_one_query_shared_with_the_decorator(team) -
     user = member("admin", team)
     Membership.objects.create(user=user, team=TeamFactory(slug="lab"), role="viewer")
     request = RequestFactory().get("/llms/")
-    request.user, request.session = user, {"current_team_id": team.pk}
+    request.access = Access(user, chosen_team_id=team.pk)
     with CaptureQueriesContext(connection) as queries:
         context = teams_context(request)
-        assert team_current(request) == team  # what the decorator asks: already answered
+        assert request.access.team == team  # what the decorator asks: already answered
     assert len(queries) == 1
     assert context["current_team"] == team and len(context["my_teams"]) == 2
     assert context["perms_in_team"]["MEMBERS_MANAGE"] is True

@@ -7,7 +7,7 @@ from django.db import transaction
 from llmadmin.audit.recorder import Attempt, Origin, Target
 from llmadmin.core.errors import ApplicationError
 from llmadmin.teams.models import Team
-from llmadmin.teams.permissions import Action, User, can, needs_sentence
+from llmadmin.teams.policy import Action, User, policy
 
 from ..models import LLMDefinition, Ownership
 
@@ -22,8 +22,8 @@ def llm_assign(*, actor: User, origin: Origin, llm: LLMDefinition, team: Team) -
         target=Target("llm", str(llm.pk), llm.name),
         details={"team": team.slug},
     )
-    if not can(actor, Action.LLM_ASSIGN, None):
-        raise attempt.deny(f"{needs_sentence(Action.LLM_ASSIGN)} Ask an org admin to assign it.")
+    if not policy.user_has_permission(actor, Action.LLM_ASSIGN, None):
+        raise attempt.deny(f"{policy.needs(Action.LLM_ASSIGN)} Ask an org admin to assign it.")
     if llm.ownership == Ownership.PLATFORM:
         message = (
             f"{llm.name} is built into Vectara and is shared by every team; it can't be assigned."

@@ -10,7 +10,7 @@ from django.views.decorators.debug import sensitive_variables
 from llmadmin.audit.recorder import Attempt, Origin, Target
 from llmadmin.core.errors import ApplicationError
 from llmadmin.teams.models import Team
-from llmadmin.teams.permissions import Action, can, denied_message
+from llmadmin.teams.policy import Action, policy
 from llmadmin.vectara.client import VectaraClient, get_client
 from llmadmin.vectara.errors import BadRequest, Conflict, VectaraError
 from llmadmin.vectara.types import LLM
@@ -43,8 +43,8 @@ def llm_create(
         target=Target("llm", "", spec.name),
         details={"request": spec.redacted_body()},
     )
-    if not can(actor, Action.LLM_CREATE, team):
-        raise attempt.deny(denied_message(Action.LLM_CREATE, team))
+    if not policy.user_has_permission(actor, Action.LLM_CREATE, team):
+        raise attempt.deny(policy.refusal(Action.LLM_CREATE, team))
 
     # Refused here, before Vectara hears of it; the unique name_key refuses a racing worker.
     if (existing := _look_alike(spec)) is not None:

@@ -8,7 +8,7 @@ from django.db import transaction
 
 from llmadmin.audit.recorder import Attempt, Origin, Target
 from llmadmin.core.errors import ApplicationError
-from llmadmin.teams.permissions import Action, User, can, denied_message
+from llmadmin.teams.policy import Action, User, policy
 from llmadmin.vectara.client import VectaraClient, get_client
 from llmadmin.vectara.errors import NotFound, VectaraError
 
@@ -44,8 +44,8 @@ def llm_delete(
     # Said first, to everyone: no role could change a built-in LLM.
     if is_builtin(llm):
         raise attempt.deny(builtin_refusal(llm, "deleted"))
-    if not can(actor, Action.LLM_DELETE, team):
-        raise attempt.deny(denied_message(Action.LLM_DELETE, team))
+    if not policy.user_has_permission(actor, Action.LLM_DELETE, team):
+        raise attempt.deny(policy.refusal(Action.LLM_DELETE, team))
 
     client = client or get_client()
     message = f"{llm.name} is deleted from Vectara and from this dashboard."

@@ -11,7 +11,7 @@ from typing import Any
 from django.core.cache import cache
 
 from llmadmin.audit.recorder import Attempt, Origin, Target
-from llmadmin.teams.permissions import Action
+from llmadmin.teams.policy import Action
 from llmadmin.vectara.client import VectaraClient, get_client
 from llmadmin.vectara.contract import MASK, SECRET_AUTH_FIELDS
 from llmadmin.vectara.errors import NotFound, VectaraError

@@ -16,7 +16,7 @@ from django.utils import timezone
 from llmadmin.audit.recorder import Attempt, Origin, Target
 from llmadmin.core.errors import ApplicationError
 from llmadmin.teams.models import Team
-from llmadmin.teams.permissions import Action, User, can, denied_message
+from llmadmin.teams.policy import Action, User, policy
 from llmadmin.vectara.client import VectaraClient, get_client
 from llmadmin.vectara.errors import InvalidResponse, VectaraError
 from llmadmin.vectara.types import LLM
@@ -207,8 +207,8 @@ def llm_sync(
     per call, with the summary in its details. `team` is only where the event is filed.
     """
     attempt = Attempt(origin, Action.LLM_SYNC, team=team, target=Target("llm", "", "all LLMs"))
-    if not can(actor, Action.LLM_SYNC, team):
-        raise attempt.deny(denied_message(Action.LLM_SYNC, team))
+    if not policy.user_has_permission(actor, Action.LLM_SYNC, team):
+        raise attempt.deny(policy.refusal(Action.LLM_SYNC, team))
 
     client = client or get_client()
     pages = [0]

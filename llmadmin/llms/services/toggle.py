@@ -7,7 +7,7 @@ from django.db.models import F
 
 from llmadmin.audit.recorder import Attempt, Origin, Target
 from llmadmin.core.errors import ApplicationError
-from llmadmin.teams.permissions import Action, User, can, denied_message
+from llmadmin.teams.policy import Action, User, policy
 from llmadmin.vectara.client import VectaraClient, get_client
 from llmadmin.vectara.errors import NotFound, VectaraError
 
@@ -41,8 +41,8 @@ def llm_set_enabled(
     # Said first, to everyone: no role could change a built-in LLM.
     if is_builtin(llm):
         raise attempt.deny(builtin_refusal(llm, "enabled or disabled"))
-    if not can(actor, Action.LLM_TOGGLE, llm.team):
-        raise attempt.deny(denied_message(Action.LLM_TOGGLE, llm.team))
+    if not policy.user_has_permission(actor, Action.LLM_TOGGLE, llm.team):
+        raise attempt.deny(policy.refusal(Action.LLM_TOGGLE, llm.team))
 
     client = client or get_client()
     try:

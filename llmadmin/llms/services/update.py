@@ -10,7 +10,7 @@ from django.views.decorators.debug import sensitive_variables
 
 from llmadmin.audit.recorder import Attempt, Origin, Target
 from llmadmin.core.errors import ApplicationError
-from llmadmin.teams.permissions import Action, User, can, denied_message
+from llmadmin.teams.policy import Action, User, policy
 from llmadmin.vectara.client import VectaraClient, get_client
 from llmadmin.vectara.errors import BadRequest, VectaraError
 from llmadmin.vectara.types import LLM
@@ -68,8 +68,8 @@ def llm_update(
         target=Target("llm", str(llm.pk), llm.name),
         details={"before": _before(llm, changes), "after": after},
     )
-    if not can(actor, Action.LLM_EDIT, llm.team):
-        raise attempt.deny(denied_message(Action.LLM_EDIT, llm.team))
+    if not policy.user_has_permission(actor, Action.LLM_EDIT, llm.team):
+        raise attempt.deny(policy.refusal(Action.LLM_EDIT, llm.team))
     if llm.ownership == Ownership.PLATFORM:
         raise attempt.deny(PLATFORM)
     if not changes:

@@ -6,12 +6,11 @@ from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_safe
 from django.views.decorators.vary import vary_on_headers
 
-from llmadmin.audit.recorder import Origin
+from llmadmin.audit.recorder import Origin, Target
 from llmadmin.core.http import AppRequest, wants_fragment
 from llmadmin.teams.decorators import deny, team_action_required
 from llmadmin.teams.models import Team
-from llmadmin.teams.permissions import Action, denied_message
-from llmadmin.teams.selectors import can_for_request
+from llmadmin.teams.policy import Action, policy
 
 from .. import selectors, services
 from ..models import LLMDefinition, Ownership
@@ -22,33 +21,33 @@ DETAIL_TEMPLATE = "llms/llm_detail.html"
 
 
 def llm_flags(request: AppRequest, llm: LLMDefinition) -> dict[str, bool]:
-    """What the buttons for one LLM may offer, from the one permission policy (answered from
-    the memberships this request already read)."""
-    builtin = llm.ownership == Ownership.PLATFORM
+    """What the buttons for one LLM may offer, as the policy answers for this person."""
 
-    def may(action: Action, team: Team | None) -> bool:
-        return not builtin and can_for_request(request, action, team)
+    def may(action: Action) -> bool:
+        return policy.user_has_permission_for_instance(request.access, action, llm)
 
     return {
-        "builtin": builtin,
-        "can_toggle": may(Action.LLM_TOGGLE, llm.team),
-        "can_delete": may(Action.LLM_DELETE, llm.team),
-        "can_edit": may(Action.LLM_EDIT, llm.team),
-        "can_assign": llm.team_id is None and may(Action.LLM_ASSIGN, None),
+        "builtin": llm.ownership == Ownership.PLATFORM,
+        "can_toggle": may(Action.LLM_TOGGLE),
+        "can_delete": may(Action.LLM_DELETE),
+        "can_edit": may(Action.LLM_EDIT),
+        "can_assign": llm.team_id is None and may(Action.LLM_ASSIGN),
     }
 
 
 def llm_for_action(request: AppRequest, pk: int, action: Action) -> LLMDefinition:
     """The LLM named in the URL if the person may do `action` to it: 404 if they can't see
     it (an id must not tell whether it exists), 403 with a recorded refusal otherwise."""
-    llm = get_object_or_404(selectors.llm_visible(user=request.user).select_related("team"), pk=pk)
-    if llm.ownership == Ownership.PLATFORM and action != Action.LLM_VIEW:
-        verbs = {Action.LLM_TOGGLE: "enabled or disabled", Action.LLM_DELETE: "deleted"}
-        message = builtin_refusal(llm, verbs.get(action, "changed"))
-        raise deny(request, action=action, team=None, message=message)
-    if not can_for_request(request, action, llm.team):
-        message = denied_message(action, llm.team)
-        raise deny(request, action=action, team=llm.team, message=message)
+    visible = policy.instances_user_has_permission_for(request.access, Action.LLM_VIEW)
+    llm = get_object_or_404(visible.select_related("team"), pk=pk)
+    if not policy.user_has_permission_for_instance(request.access, action, llm):
+        if llm.ownership == Ownership.PLATFORM:
+            verbs = {Action.LLM_TOGGLE: "enabled or disabled", Action.LLM_DELETE: "deleted"}
+            message = builtin_refusal(llm, verbs.get(action, "changed"))
+        else:
+            message = policy.refusal(action, llm.team)
+        target = Target("llm", str(llm.pk), llm.name)
+        raise deny(request, action=action, team=llm.team, message=message, target=target)
     return llm
 
 
@@ -58,8 +57,7 @@ def llm_for_action(request: AppRequest, pk: int, action: Action) -> LLMDefinitio
 def llm_list(request: AppRequest) -> HttpResponse:
     """The team's LLMs; an htmx search, sort or page request gets only the results part."""
     team: Team | None = request.team
-    user = request.user
-    is_org_admin = bool(user.is_authenticated and user.is_superuser)
+    is_org_admin = request.access.is_org_admin
     listing = selectors.llm_list(
         team=team,
         query=request.GET.get("q", ""),
@@ -69,14 +67,14 @@ def llm_list(request: AppRequest) -> HttpResponse:
         include_unowned=is_org_admin,
     )
     # Rows of the team's list all share this; built-in rows never get buttons.
-    can_toggle = can_for_request(
-        request, Action.LLM_TOGGLE, team if listing.scope == "team" else None
+    can_toggle = policy.user_has_permission(
+        request.access, Action.LLM_TOGGLE, team if listing.scope == "team" else None
     )
     context = {
         "listing": listing,
         "can_toggle": can_toggle,
-        "can_create": can_for_request(request, Action.LLM_CREATE, team),
-        "can_sync": can_for_request(request, Action.LLM_SYNC, team),
+        "can_create": policy.user_has_permission(request.access, Action.LLM_CREATE, team),
+        "can_sync": policy.user_has_permission(request.access, Action.LLM_SYNC, team),
         "is_org_admin": is_org_admin,
     }
     fragment = wants_fragment(request)
@@ -90,15 +88,14 @@ def llm_list(request: AppRequest) -> HttpResponse:
 def llm_detail(request: AppRequest, pk: int) -> HttpResponse:
     """The local record beside what Vectara holds now, field by field."""
     # 404, not 403, for another team's LLM: an id must not tell whether it exists.
-    llm = get_object_or_404(
-        selectors.llm_visible(user=request.user).select_related("team", "created_by"), pk=pk
-    )
+    visible = policy.instances_user_has_permission_for(request.access, Action.LLM_VIEW)
+    llm = get_object_or_404(visible.select_related("team", "created_by"), pk=pk)
     upstream = services.llm_inspect(origin=Origin.from_request(request), llm=llm)
     flags = llm_flags(request, llm)
     context = {
         "llm": llm,
         "upstream": upstream,
-        "history": selectors.llm_history(llm=llm, user=request.user),
+        "history": selectors.llm_history(llm=llm, access=request.access),
         "teams": Team.objects.order_by("name") if flags["can_assign"] else (),
         **flags,
     }

@@ -14,13 +14,12 @@ from llmadmin.audit.recorder import Origin
 from llmadmin.core.errors import ApplicationError, parse_id
 from llmadmin.core.http import AppRequest
 from llmadmin.teams.decorators import team_action_required
-from llmadmin.teams.permissions import Action
+from llmadmin.teams.policy import Action, policy
 from llmadmin.vectara.contract import SECRET_AUTH_FIELDS
 
 from .. import services
 from ..forms import SECRET_FORM_FIELDS, LLMCreateForm
 from ..models import LLMDefinition
-from ..selectors import llm_visible
 from ..spec import LLMSpec
 
 RESULT_TEMPLATE = "llms/connection_result.html"
@@ -72,7 +71,8 @@ def _llm_being_edited(request: AppRequest) -> LLMDefinition | None:
     pk = request.POST.get("llm", "")
     if (llm_id := parse_id(pk)) is None:
         return None
-    return llm_visible(user=request.user).filter(pk=llm_id).first()
+    visible = policy.instances_user_has_permission_for(request.access, Action.LLM_VIEW)
+    return visible.filter(pk=llm_id).first()
 
 
 def _with_stored_values(data: QueryDict, llm: LLMDefinition | None) -> QueryDict:

@@ -13,7 +13,7 @@ from llmadmin.audit.recorder import Origin
 from llmadmin.core.errors import ApplicationError, parse_id
 from llmadmin.core.http import AppRequest
 from llmadmin.teams.decorators import team_action_required
-from llmadmin.teams.permissions import Action
+from llmadmin.teams.policy import Action
 
 from .. import services
 from ..forms import SECRET_FORM_FIELDS, LLMCreateForm, LLMFormBase, parse_json_object

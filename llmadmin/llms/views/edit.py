@@ -5,36 +5,24 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_http_methods, require_safe
 from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import HttpResponseClientRedirect
 
-from llmadmin.audit.recorder import Origin, Target
+from llmadmin.audit.recorder import Origin
 from llmadmin.core.errors import ApplicationError
 from llmadmin.core.http import AppRequest
-from llmadmin.teams.decorators import deny
-from llmadmin.teams.permissions import Action, denied_message
-from llmadmin.teams.selectors import can_for_request
+from llmadmin.teams.policy import Action
 
-from .. import selectors, services
+from .. import services
 from ..forms import SECRET_FORM_FIELDS, LLMEditForm
-from ..models import LLMDefinition, Ownership
-from ..services.update import PLATFORM
+from ..models import LLMDefinition
+from .browse import llm_for_action
 from .create import FORM_TEMPLATE, form_step, fragment
 
 EDIT_TEMPLATE = "llms/llm_edit.html"
-
-
-def _editable(request: AppRequest, pk: int) -> LLMDefinition:
-    # 404, not 403, for an LLM the person can't see: an id must not tell whether it exists.
-    llm = get_object_or_404(selectors.llm_visible(user=request.user).select_related("team"), pk=pk)
-    if not can_for_request(request, Action.LLM_EDIT, llm.team):
-        message = denied_message(Action.LLM_EDIT, llm.team)
-        target = Target("llm", str(llm.pk), llm.name)
-        raise deny(request, action=Action.LLM_EDIT, team=llm.team, message=message, target=target)
-    return llm
 
 
 @sensitive_post_parameters(*SECRET_FORM_FIELDS)
@@ -43,9 +31,7 @@ def _editable(request: AppRequest, pk: int) -> LLMDefinition:
 @login_required
 @sensitive_variables()  # the form's and the service's frames hold a typed secret
 def llm_edit(request: AppRequest, pk: int) -> HttpResponse:
-    llm = _editable(request, pk)
-    if llm.ownership == Ownership.PLATFORM:
-        return render(request, EDIT_TEMPLATE, {"llm": llm, "read_only_reason": PLATFORM})
+    llm = llm_for_action(request, pk, Action.LLM_EDIT)
     if request.method in ("GET", "HEAD"):
         return render(request, EDIT_TEMPLATE, {"llm": llm, "form": LLMEditForm(llm=llm)})
 
@@ -94,7 +80,7 @@ def _swap_form(request: AppRequest, llm: LLMDefinition) -> LLMEditForm:
 @require_safe
 @login_required
 def llm_edit_type_fields(request: AppRequest, pk: int) -> HttpResponse:
-    llm = _editable(request, pk)
+    llm = llm_for_action(request, pk, Action.LLM_EDIT)
     context = {"llm": llm, "form": _swap_form(request, llm)}
     return render(request, f"{FORM_TEMPLATE}#type-fields", context)
 
@@ -102,6 +88,6 @@ def llm_edit_type_fields(request: AppRequest, pk: int) -> HttpResponse:
 @require_safe
 @login_required
 def llm_edit_auth_fields(request: AppRequest, pk: int) -> HttpResponse:
-    llm = _editable(request, pk)
+    llm = llm_for_action(request, pk, Action.LLM_EDIT)
     context = {"llm": llm, "form": _swap_form(request, llm)}
     return render(request, f"{FORM_TEMPLATE}#auth-fields", context)

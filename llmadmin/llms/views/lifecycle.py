@@ -15,7 +15,7 @@ from llmadmin.audit.recorder import Origin
 from llmadmin.core.errors import ApplicationError, parse_id
 from llmadmin.core.http import AppRequest
 from llmadmin.teams.models import Team
-from llmadmin.teams.permissions import Action
+from llmadmin.teams.policy import Action
 
 from .. import services
 from .browse import DETAIL_TEMPLATE, LIST_TEMPLATE, llm_flags, llm_for_action

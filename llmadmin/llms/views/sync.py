@@ -22,7 +22,7 @@ from llmadmin.audit.recorder import Origin
 from llmadmin.core.errors import ApplicationError
 from llmadmin.core.http import AppRequest
 from llmadmin.teams.decorators import team_action_required
-from llmadmin.teams.permissions import Action
+from llmadmin.teams.policy import Action
 
 from .. import selectors, services
 

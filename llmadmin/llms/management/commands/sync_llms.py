@@ -9,7 +9,7 @@ from django.core.management.base import BaseCommand, CommandError
 from llmadmin.audit.recorder import Origin
 from llmadmin.core.errors import ApplicationError
 from llmadmin.llms.services import llm_sync
-from llmadmin.teams.permissions import SYSTEM
+from llmadmin.teams.policy import SYSTEM
 
 
 class Command(BaseCommand):

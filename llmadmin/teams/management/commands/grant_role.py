@@ -11,7 +11,7 @@ from llmadmin.audit.recorder import Origin
 from llmadmin.core.errors import ApplicationError
 from llmadmin.teams import services
 from llmadmin.teams.models import Membership, Role, Team
-from llmadmin.teams.permissions import SYSTEM
+from llmadmin.teams.policy import SYSTEM
 
 
 def team_and_user(slug: str, username: str) -> tuple[Team, Any]:

@@ -10,7 +10,7 @@ from llmadmin.audit.recorder import Origin
 from llmadmin.core.errors import ApplicationError
 from llmadmin.teams import services
 from llmadmin.teams.models import Membership
-from llmadmin.teams.permissions import SYSTEM
+from llmadmin.teams.policy import SYSTEM
 
 from .grant_role import team_and_user
 
