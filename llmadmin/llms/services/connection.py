@@ -36,12 +36,20 @@ UNSUPPORTED = (
 
 @dataclass(frozen=True)
 class ConnectionResult:
+    """What the person is shown, once. Only `message`, `status`, `latency_ms`, `address` and
+    `category` are recorded: they are the dashboard's own words and figures. What the
+    provider wrote (`provider_error`, `redirect_to`) is shown and never kept, as a secret
+    echoed back base64-encoded, reversed or split slips past any scrubbing, and the
+    append-only log can't be cleaned afterwards."""
+
     ok: bool
-    message: str  # whole sentences: what happened and what to do next
+    message: str  # whole sentences: what happened and what to do next; no provider text
+    category: str  # ok, redirect, auth_refused, … or how the connection failed (refused, …)
     status: int | None = None
     latency_ms: int | None = None
     provider_error: str = ""  # the provider's own words, scrubbed of the secret and cut short
     address: str = ""  # the vetted IP the request went to
+    redirect_to: str = ""  # the provider's Location, scrubbed and cut short
 
 
 def llm_test_connection(
@@ -80,7 +88,7 @@ def llm_test_connection(
 
     refusal = _why_not_testable(spec, uri_check)
     if refusal:
-        return _audited(attempt, ConnectionResult(False, refusal))
+        return _audited(attempt, ConnectionResult(False, refusal, "not_tested"))
 
     secrets = [v for k, v in spec.auth.items() if k in SECRET_AUTH_FIELDS and v]
     body, headers = _request(spec)
@@ -94,13 +102,15 @@ def llm_test_connection(
         except outbound.OutboundError as exc:
             if exc.kind in ("refused", "unreachable") and address != last:
                 continue
-            return _audited(attempt, ConnectionResult(False, _no_answer(exc, uri_check, address)))
+            message = _no_answer(exc, uri_check, address)
+            return _audited(attempt, ConnectionResult(False, message, exc.kind, address=address))
         return _audited(attempt, _answered(answer, uri_check, address, secrets))
     raise AssertionError("unreachable: the last address always returns")
 
 
 def _audited(attempt: Attempt, result: ConnectionResult) -> ConnectionResult:
-    """`result`, once recorded: a success when the provider answered 2xx."""
+    """`result`, once recorded: a success when the provider answered 2xx. The event keeps the
+    dashboard's own sentence and figures, never the provider's text (see ConnectionResult)."""
     end = attempt.success if result.ok else attempt.failure
     end(
         result.message,
@@ -108,7 +118,7 @@ def _audited(attempt: Attempt, result: ConnectionResult) -> ConnectionResult:
         address=result.address,
         status=result.status,
         latency_ms=result.latency_ms,
-        provider_error=result.provider_error,
+        category=result.category,
     )
     return result
 
@@ -168,7 +178,7 @@ def _request(spec: LLMSpec) -> tuple[bytes, dict[str, str]]:
 def _answered(
     answer: outbound.Answer, uri_check: UriCheck, address: str, secrets: Sequence[str]
 ) -> ConnectionResult:
-    host, status = uri_check.host, answer.status
+    host, status, redirect_to = uri_check.host, answer.status, ""
     # Scrubbed before it is cut, so a secret straddling the cut can't leave a piece behind.
     error = "" if 200 <= status < 300 else _cut(scrub(provider_error(answer.body), secrets))
     if 200 <= status < 300:
@@ -178,11 +188,11 @@ def _answered(
         )
     elif 300 <= status < 400:
         location = _header(answer.headers, "Location")
-        shown = _cut(scrub(urljoin(uri_check.uri, location), secrets)) if location else ""
-        where = f"redirected to {shown}" if shown else "redirected without saying where"
+        redirect_to = _cut(scrub(urljoin(uri_check.uri, location), secrets)) if location else ""
+        where = "to the address below" if redirect_to else "without saying where"
         message = (
-            f"{host} answered {status} and {where}; llmadmin does not follow redirects — use "
-            "the final URL."
+            f"{host} answered {status} and redirected {where}; llmadmin does not follow "
+            "redirects — use the final URL."
         )
     elif status in (401, 403):
         message = (
@@ -205,7 +215,26 @@ def _answered(
             f"{host} answered {status}: the server was reached but did not accept the test "
             "request. Check the model name and the test parameters."
         )
-    return ConnectionResult(200 <= status < 300, message, status, answer.latency_ms, error, address)
+    return ConnectionResult(
+        ok=200 <= status < 300,
+        message=message,
+        category=_category(status),
+        status=status,
+        latency_ms=answer.latency_ms,
+        provider_error=error,
+        address=address,
+        redirect_to=redirect_to,
+    )
+
+
+def _category(status: int) -> str:
+    """What kind of answer `status` is, for the audit log."""
+    if 200 <= status < 300:
+        return "ok"
+    if 300 <= status < 400:
+        return "redirect"
+    known = {401: "auth_refused", 403: "auth_refused", 404: "not_found", 429: "rate_limited"}
+    return known.get(status, "provider_error" if status >= 500 else "client_error")
 
 
 def _no_answer(exc: outbound.OutboundError, uri_check: UriCheck, address: str) -> str:
