@@ -251,6 +251,9 @@ LLMADMIN_URI_ALLOWED_HOSTS = env.list("LLMADMIN_URI_ALLOWED_HOSTS", default=[])
 LLMADMIN_DNS_RESOLVER = "llmadmin.llms.uri_policy.system_resolver"
 
 # --- Audit log -------------------------------------------------------------------------------
+# Repeats of one refusal (same action, reason, actor or address) within this many seconds are
+# one event plus one summary with their count (audit/refusals.py); 0 writes every one.
+LLMADMIN_AUDIT_COALESCE_SECONDS = env.int("LLMADMIN_AUDIT_COALESCE_SECONDS", default=60)
 # Proxies (IPs or CIDRs) whose X-Forwarded-For is believed; empty: the peer address is the source.
 LLMADMIN_TRUSTED_PROXIES = env.list("LLMADMIN_TRUSTED_PROXIES", default=[])
 for _proxy in LLMADMIN_TRUSTED_PROXIES:
@@ -280,6 +283,8 @@ AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_RESET_ON_SUCCESS = True
 # The audit log records log-ins and log-outs; axes' own access log would be a second copy.
 AXES_DISABLE_ACCESS_LOG = True
+# No start-up banner: a bad environment must stay one line (and logs one JSON object each).
+AXES_VERBOSE = False
 
 # The DEBUG page hides marked secrets too (Django hides them only with DEBUG off).
 DEFAULT_EXCEPTION_REPORTER_FILTER = "llmadmin.core.debug.SecretsFilter"

@@ -79,3 +79,24 @@ class ChainHead(models.Model):
 
     def __str__(self) -> str:
         return f"audit chain head at event {self.last_event_id}"
+
+
+class RefusalTally(models.Model):
+    """Repeats of one refusal (same action, reason, actor or address, team) while its window
+    lasts (LLMADMIN_AUDIT_COALESCE_SECONDS): the first is an event as usual, the repeats only
+    bump `count`, and when the window closes one summary event carries the count (refusals.py).
+
+    A tally is not an event and is not in the chain, so writing it breaks nothing. Whoever can
+    delete a tally loses at most its count: the first refusal is already a sealed event, and
+    a later repeat finds no open tally and is written as an event again.
+    """
+
+    # A hash of what makes two refusals the same: short, indexable, and free of what was typed.
+    key = models.CharField(max_length=64, unique=True)
+    event_id = models.BigIntegerField()  # the first refusal's event
+    first_at = models.DateTimeField(db_index=True)
+    last_at = models.DateTimeField()
+    count = models.PositiveIntegerField(default=0)  # repeats after the first
+
+    def __str__(self) -> str:
+        return f"{self.count} repeats of event {self.event_id}"

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import KW_ONLY, dataclass, field
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.core.serializers.json import DjangoJSONEncoder
@@ -19,7 +20,7 @@ from llmadmin.core.errors import ActionDenied
 from llmadmin.core.proxies import client_ip
 from llmadmin.teams.models import Team
 
-from . import chain
+from . import chain, refusals
 from .models import AuditEvent, Outcome
 
 if TYPE_CHECKING:
@@ -106,9 +107,65 @@ def record(
         details=json.loads(json.dumps(dict(details or {}), cls=DjangoJSONEncoder)),
     )
     default = connections["default"]
-    if outcome == Outcome.SUCCESS or not _in_callers_transaction(default):
+    if not _in_callers_transaction(default):
+        appended = chain.append(event)
+        refusals.sweep()
+        return appended
+    if outcome == Outcome.SUCCESS:
         return chain.append(event)
     return _append_independently(default, event)
+
+
+def refuse(
+    *,
+    origin: Origin,
+    action: str,
+    outcome: Outcome = Outcome.DENIED,
+    team: Team | None = None,
+    target: Target | None = None,
+    message: str,
+    details: Mapping[str, Any] | None = None,
+    same_as: Sequence[str],
+) -> AuditEvent | None:
+    """`record()` for a refusal someone may repeat many times a second.
+
+    Refusals with the same action, `same_as` (the reason), actor (or, for anonymous
+    clients, address) and team within LLMADMIN_AUDIT_COALESCE_SECONDS are one event plus,
+    once the window closes, one summary event with their count (audit/refusals.py). Returns
+    the event written, or None when this one was counted in an open tally.
+    """
+    if refusals.window() <= timedelta(0):
+        return record(
+            origin=origin,
+            action=action,
+            outcome=outcome,
+            team=team,
+            target=target,
+            message=message,
+            details=details,
+        )
+    who = f"actor:{origin.actor_id}" if origin.actor_id else f"address:{origin.source_ip}"
+    key = refusals.key(action=action, who=who, team_id=team.pk if team else None, same_as=same_as)
+    default = connections["default"]
+    in_transaction = _in_callers_transaction(default)
+    # Where record() writes a refusal now, so the tally survives what the event survives.
+    using = INDEPENDENT_ALIAS if in_transaction and default.vendor != "sqlite" else "default"
+    if refusals.bump(key, now=timezone.now(), using=using):
+        return None
+    if not in_transaction:
+        # A closed tally of this key is summed up before its next first event.
+        refusals.flush(tally_key=key)
+    event = record(
+        origin=origin,
+        action=action,
+        outcome=outcome,
+        team=team,
+        target=target,
+        message=message,
+        details=details,
+    )
+    refusals.open_tally(key, event, using=using)
+    return event
 
 
 @dataclass
@@ -160,15 +217,15 @@ class Attempt:
     def deny(self, message: str, **more_details: Any) -> ActionDenied:
         """Record the refusal as `access.denied`, the attempted action in its details, like
         every other refusal; return the error to raise. `message` is shown to the person, so
-        it says what is missing and what to do."""
-        record(
+        it says what is missing and what to do. Repeats are coalesced (see `refuse()`)."""
+        refuse(
             origin=self.origin,
             action="access.denied",
-            outcome=Outcome.DENIED,
             team=self.team,
             target=self.target,
             message=message,
             details={"action": str(self.action), **self.details, **more_details},
+            same_as=(str(self.action), message),
         )
         return ActionDenied(message)
 

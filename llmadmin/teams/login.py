@@ -15,7 +15,7 @@ from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest, HttpResponse
 
 from llmadmin.audit.models import Outcome
-from llmadmin.audit.recorder import Origin, Target, record
+from llmadmin.audit.recorder import Origin, Target, record, refuse
 
 from . import login_throttle as throttle
 
@@ -57,13 +57,30 @@ class ThrottledAuthenticationForm(AuthenticationForm):
 
 def _login_failed(origin: Origin, username: str, reason: str) -> None:
     label = throttle.account_label(username)
-    record(
+    target = Target("user", "", label)
+    message = f"A log-in as {label} failed ({reason})."
+    details = {"username": label, "reason": reason}
+    if reason == "bad_credentials":
+        # Bounded by the throttle itself: at most the limits' worth per window.
+        record(
+            origin=origin,
+            action="auth.login_failed",
+            outcome=Outcome.FAILURE,
+            target=target,
+            message=message,
+            details=details,
+        )
+        return
+    # Refusals while a lock lasts are not bounded: a client can send them as fast as it likes.
+    # A blocked address is one source whatever names it tries.
+    refuse(
         origin=origin,
         action="auth.login_failed",
         outcome=Outcome.FAILURE,
-        target=Target("user", "", label),
-        message=f"A log-in as {label} failed ({reason}).",
-        details={"username": label, "reason": reason},
+        target=target,
+        message=message,
+        details=details,
+        same_as=(reason, label) if reason == "locked" else (reason,),
     )
 
 

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connection, transaction
 
-from llmadmin.audit.models import AuditEvent
+from llmadmin.audit.models import AuditEvent, RefusalTally
 from llmadmin.audit.recorder import Attempt, Origin, Target
+from llmadmin.audit.refusals import flush
 from llmadmin.core.errors import ActionDenied
 from llmadmin.teams.models import Team
 from llmadmin.vectara.errors import VectaraError
@@ -59,3 +61,26 @@ def test_deny_records_access_denied_with_the_attempted_action(team) -> None:
         "gpt-team",
     )
     assert event.details == {"action": "llm.edit", "before": {"model": "a"}, "role": "viewer"}
+
+
+def test_a_repeated_refusal_is_counted_not_written_again(team) -> None:
+    for _ in range(3):
+        error = attempt(team).deny("You need the editor role.")
+        assert error.message == "You need the editor role."
+    assert AuditEvent.objects.count() == 1
+    tally = RefusalTally.objects.get()
+    assert (tally.count, tally.event_id) == (2, AuditEvent.objects.get().pk)
+    # Another reason is another refusal.
+    attempt(team).deny("You need the admin role.")
+    assert AuditEvent.objects.count() == 2
+
+
+def test_a_refusal_inside_a_transaction_that_rolls_back_is_still_counted(team) -> None:
+    if connection.vendor == "sqlite":
+        pytest.skip("SQLite's one writer is the caller's transaction (see recorder.py)")
+    attempt(team).deny("You need the editor role.")
+    with pytest.raises(ActionDenied), transaction.atomic():
+        raise attempt(team).deny("You need the editor role.")
+    assert RefusalTally.objects.get().count == 1
+    assert flush(open_too=True) == 1
+    assert AuditEvent.objects.order_by("id").last().details["repeated"] == 1
