@@ -22,6 +22,7 @@ from .permissions import Action, User, can, denied_message, needs_sentence
 
 __all__ = [
     "ActionDenied",
+    "MembershipNotFound",
     "membership_add",
     "membership_change_role",
     "membership_remove",
@@ -84,11 +85,8 @@ def membership_add(
         with transaction.atomic():
             _lock_team(team)
             user = get_user_model().objects.filter(username=username).first()
-            if user is None:
-                raise ApplicationError(
-                    f"There is no user named {username!r}. Check the spelling, or ask an org "
-                    "admin to create the account first."
-                )
+            if user is None or not user.is_active:
+                raise ApplicationError(_no_active_account(actor, username, user))
             existing = Membership.objects.filter(team=team, user=user).first()
             if existing is not None:
                 raise ApplicationError(
@@ -110,18 +108,43 @@ def membership_add(
     return membership
 
 
+def _no_active_account(actor: User, username: str, user: User | None) -> str:
+    # A team admin must not learn which names are accounts, deactivated or not, by trying
+    # them: both get one sentence. Org admins manage the accounts, so they are told which.
+    if user is not None and getattr(actor, "is_superuser", False):
+        return f"{username}'s account is deactivated. Reactivate it before adding it to a team."
+    return (
+        f"No active account is named {username!r}. Check the spelling, or ask an org admin "
+        "to create or reactivate the account."
+    )
+
+
+class MembershipNotFound(ApplicationError):
+    """A membership id that is not this team's: gone, or another team's. Both are answered
+    alike, so an id tells nothing about other teams."""
+
+
+def _not_found(team: Team) -> MembershipNotFound:
+    return MembershipNotFound(
+        f"That person is not a member of {team.name}. Reload the members page to see who is."
+    )
+
+
 def _membership_in_team(attempt: Attempt, team: Team, membership_id: int) -> Membership:
     membership = Membership.objects.select_related("user", "team").filter(pk=membership_id).first()
     if membership is None:
         # Removed a moment ago by someone else: not forged, just stale.
-        message = "That person is no longer a member of this team. Reload the page."
-        attempt.failure(message)
-        raise ApplicationError(message)
+        error = _not_found(team)
+        attempt.failure(error.message)
+        raise error
     if membership.team_id != team.pk:
-        raise attempt.deny(
-            f"That person is not a member of {team.name}. Nothing was changed.",
-            membership_team=membership.team.slug,
+        # A forged id. Filed under no team, with the ids only: this team's auditors must not
+        # read another team's names, and org admins can look the id up.
+        error = _not_found(team)
+        Attempt(attempt.origin, attempt.action, target=attempt.target).deny(
+            error.message, asked_in_team=team.pk
         )
+        raise error
     attempt.target = _member_target(membership)
     return membership
 
@@ -176,9 +199,7 @@ def membership_remove(*, actor: User, origin: Origin, team: Team, membership_id:
                 Membership.objects.select_related("user", "team").filter(pk=membership.pk).first()
             )
             if current is None:
-                raise ApplicationError(
-                    "That person is no longer a member of this team. Reload the page."
-                )
+                raise _not_found(team)
             attempt.details["old_role"] = current.role
             _keeps_an_admin(current, verb="removed")
             current.delete()

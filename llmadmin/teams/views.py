@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -94,6 +94,17 @@ def deny_already_recorded(exc: ApplicationError) -> PermissionDenied:
     return PermissionDenied(exc.message)
 
 
+def _not_a_member(
+    request: AppRequest, team: Team, exc: services.MembershipNotFound
+) -> HttpResponse:
+    """The same answer for a member removed meanwhile and for another team's member id."""
+    if request.htmx:
+        # htmx does not swap a 404: bring the whole, current list instead.
+        messages.error(request, exc.message)
+        return HttpResponseClientRedirect(reverse("teams:members", kwargs={"slug": team.slug}))
+    raise Http404(exc.message)
+
+
 def _members_context(team: Team, form: MemberAddForm) -> dict[str, object]:
     return {"team": team, "members": selectors.team_members(team=team), "form": form, "roles": Role}
 
@@ -149,6 +160,8 @@ def member_role(request: AppRequest, slug: str, pk: int) -> HttpResponse:
         feedback = f"{membership.user.get_username()} is now {membership.role}."
     except services.ActionDenied as exc:
         raise deny_already_recorded(exc) from None
+    except services.MembershipNotFound as exc:
+        return _not_a_member(request, team, exc)
     except ApplicationError as exc:
         feedback, ok = exc.message, False
         membership = Membership.objects.select_related("user").filter(team=team, pk=pk).first()
@@ -187,6 +200,8 @@ def member_remove(request: AppRequest, slug: str, pk: int) -> HttpResponse:
         )
     except services.ActionDenied as exc:
         raise deny_already_recorded(exc) from None
+    except services.MembershipNotFound as exc:
+        return _not_a_member(request, team, exc)
     except ApplicationError as exc:
         messages.error(request, exc.message)
     else:

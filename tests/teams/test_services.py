@@ -54,7 +54,7 @@ def test_an_admin_adds_an_existing_user(team, admin) -> None:
 
 @pytest.mark.parametrize(
     ("username", "sentence"),
-    [("nobody", "There is no user named 'nobody'"), ("ada", "ada is already a member")],
+    [("nobody", "No active account is named 'nobody'"), ("ada", "ada is already a member")],
 )
 def test_adding_an_unknown_user_or_a_member_fails_with_a_sentence(
     team, admin, username, sentence
@@ -141,25 +141,29 @@ def test_an_admin_removes_a_member(team, admin) -> None:
     assert event.details == {"username": "bo", "old_role": "auditor", "new_role": None}
 
 
-def test_a_member_of_another_team_is_refused_as_forged(team, admin) -> None:
+def test_a_member_of_another_team_is_answered_as_not_a_member(team, admin) -> None:
     # ada is admin of Platform and also of Other; the post names Other's member from
     # Platform's page: refused, even though she could manage Other on its own page.
     other = TeamFactory(slug="other")
     Membership.objects.create(user=admin, team=other, role="admin")
     stranger = Membership.objects.create(user=UserFactory(username="cy"), team=other, role="viewer")
-    with pytest.raises(services.ActionDenied, match="not a member of Platform"):
+    with pytest.raises(services.MembershipNotFound, match="not a member of Platform"):
         services.membership_change_role(
             actor=admin, origin=origin(admin), team=team, membership_id=stranger.pk, role="admin"
         )
-    with pytest.raises(services.ActionDenied):
+    with pytest.raises(services.MembershipNotFound):
         services.membership_remove(
             actor=admin, origin=origin(admin), team=team, membership_id=stranger.pk
         )
     stranger.refresh_from_db()
     assert stranger.role == "viewer"
+    # Refused as forged, filed under no team and naming no other team.
     events = list(AuditEvent.objects.order_by("id"))
-    assert [(e.action, e.outcome) for e in events] == [("access.denied", "denied")] * 2
+    assert [(e.action, e.outcome, e.team_id) for e in events] == [
+        ("access.denied", "denied", None)
+    ] * 2
     assert [e.details["action"] for e in events] == ["membership.role_change", "membership.remove"]
+    assert all("other" not in str(e.details) + e.message for e in events)
 
 
 def test_a_role_that_does_not_exist_is_refused_as_forged(team, admin) -> None:
