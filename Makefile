@@ -44,11 +44,10 @@ test: lint
 	DJANGO_SETTINGS_MODULE=tests.settings $(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/pytest
 
-# Benchmarks (bench/README.md): ratios measured in one run against a throw-away database,
+# Benchmarks (bench/README.md): ratios measured in one run against throw-away databases,
 # gunicorn and the emulator; PostgreSQL when one answers on 127.0.0.1:5432, else SQLite.
 # Exits non-zero when a goal is missed. Not part of `make test`.
 bench: install
-	@command -v wrk >/dev/null || { [ "$$(id -u)" = 0 ] && echo "bench: wrk is missing; installing it with apt-get (Debian package wrk)" && apt-get update -qq && apt-get install -y -qq wrk; } || { echo "bench: wrk is missing; run: sudo apt-get install -y wrk" >&2; exit 2; }
 	$(PY) -m bench.run
 
 # Load with nothing lost (tests/adversarial/test_load.py): `make serve` on PostgreSQL under

@@ -1,34 +1,25 @@
-"""Figure 2: the auditor's /audit/ at scale.
-
-The log is generated as a log grows: a steady BENCH_AUDIT_PER_DAY events a day, the newest
-now, so a million events are years of history and a thousand the last day or so. Each load
-starts from an empty table (bench-only: the append-only triggers are lifted for the reset
-of this throw-away database) and builds a valid chain: MACs computed in order with
-chain.mac_for, rows bulk_created in batches, then the ChainHead set.
-"""
+"""Figure 2: the auditor's /audit/ at 1,000,000 events divided by the same page at 1,000, the
+two sizes in two databases behind two gunicorns, requests alternated; and /audit/ at
+1,000,000 divided by Django admin's default changelist of the same table asking the same.
+What is divided is gunicorn's own server time of each request (support.server_times)."""
 
 from __future__ import annotations
 
-import importlib
+import json
 import math
-import random
-import time
+import subprocess
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import requests
-from django.db import connection, transaction
-from django.utils import timezone
 
-from llmadmin.audit.chain import GENESIS, HEAD_PK, mac_for
-from llmadmin.audit.forms import KNOWN_ACTIONS
-from llmadmin.audit.models import AuditEvent, ChainHead, Outcome
 from llmadmin.audit.selectors import PAGE_SIZE
-from llmadmin.teams.models import Team
 
+from .audit_log import ACTION, ACTORS
 from .support import (
+    PYTHON,
+    ROOT,
     Result,
-    Samples,
     env_int,
     get_ok,
     interleaved,
@@ -38,178 +29,116 @@ from .support import (
     spread,
 )
 
-BATCH = 5000
-TRIGGERS = "llmadmin.audit.migrations.0003_append_only_triggers"
-ACTORS = [f"member{n:02d}" for n in range(40)]
 ACTOR = ACTORS[7]
-ACTION = "llm.create"
-DEEP_PAGE = 100
-_OUTCOMES = [Outcome.SUCCESS] * 17 + [Outcome.FAILURE] * 2 + [Outcome.DENIED]
-
-
-def _reset() -> None:
-    """Empty the audit table and forget the chain head (throw-away database only)."""
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("ALTER TABLE audit_auditevent DISABLE TRIGGER USER")
-            cursor.execute("TRUNCATE audit_auditevent RESTART IDENTITY")
-            cursor.execute("ALTER TABLE audit_auditevent ENABLE TRIGGER USER")
-        else:
-            triggers = importlib.import_module(TRIGGERS)
-            create, drop = triggers.SQL["sqlite"]
-            for statement in drop:
-                cursor.execute(statement)
-            cursor.execute("DELETE FROM audit_auditevent")
-            cursor.execute("DELETE FROM sqlite_sequence WHERE name = 'audit_auditevent'")
-            for statement in create:
-                cursor.execute(statement)
-    ChainHead.objects.all().delete()
-
-
-def _event(rng: random.Random, n: int, at: datetime, team: Team) -> AuditEvent:
-    action = rng.choice(KNOWN_ACTIONS)
-    label = f"llm-{rng.randrange(5000):04d}"
-    return AuditEvent(
-        occurred_at=at,
-        actor_id=1000 + ACTORS.index(actor := rng.choice(ACTORS)),
-        actor_username=actor,
-        source_ip=f"198.51.100.{rng.randrange(1, 255)}",
-        user_agent="Mozilla/5.0 (X11; Linux x86_64) bench",
-        request_id=f"{rng.getrandbits(128):032x}",
-        team_id=team.pk,
-        team_slug=team.slug,
-        action=action,
-        outcome=rng.choice(_OUTCOMES),
-        target_type="llm",
-        target_id=str(rng.randrange(1, 5000)),
-        target_label=label,
-        upstream_status=201 if action == ACTION else None,
-        message=f"{actor} did {action} on {label} (event {n}).",
-        details={"request": {"name": label, "type": "openai-compatible", "max_tokens": 16}},
-    )
-
-
-def load(rows: int, *, team: Team) -> float:
-    """Replace the log with `rows` chained events; seconds it took (MACs, inserts, head)."""
-    per_day = env_int("BENCH_AUDIT_PER_DAY", 1000)
-    started = time.perf_counter()
-    _reset()
-    rng = random.Random(rows)  # reproducible data, not secrets
-    step = timedelta(days=1) / per_day
-    first = timezone.now().replace(microsecond=0) - step * rows
-    previous = GENESIS
-    for start in range(0, rows, BATCH):
-        batch = []
-        for n in range(start, min(start + BATCH, rows)):
-            event = _event(rng, n, first + step * (n + 1), team)
-            event.prev_mac = previous
-            event.mac = previous = mac_for(event)
-            batch.append(event)
-        with transaction.atomic():
-            AuditEvent.objects.bulk_create(batch)
-        if rows >= 100_000 and (start + BATCH) % 100_000 == 0:
-            say(f"  … {start + BATCH:,} events in {time.perf_counter() - started:.0f} s")
-    newest = AuditEvent.objects.order_by("-id").values_list("id", "mac").first()
-    ChainHead.objects.update_or_create(
-        pk=HEAD_PK,
-        defaults={"last_event_id": newest[0] if newest else None, "last_mac": previous},
-    )
-    if connection.vendor == "postgresql":
-        # Autovacuum would do this within a minute of such a load; doing it now keeps the
-        # plans the same from run to run. The checkpoint writes the load's dirty pages now,
-        # rather than while the pages are being timed (the large size would pay for it).
-        with connection.cursor() as cursor:
-            cursor.execute("VACUUM ANALYZE audit_auditevent")
-            cursor.execute("CHECKPOINT")
-    return time.perf_counter() - started
+ADMIN = "/bench/admin/audit/auditevent/"
+ADMIN_PAGE_SIZE = 100  # ModelAdmin.list_per_page
 
 
 @dataclass
-class Stage:
+class Log:
+    """A generated log as loaded into one database."""
+
     rows: int
-    runs: int
-    pages: dict[str, tuple[str, str]]  # variant -> (app url, admin url)
-    samples: Samples  # server times, what the figure divides
-    round_trips: Samples  # the same requests seen from the client, for information
+    seconds: float
+    deep_page: int
+    before: int  # the keyset id of the link to deep_page
 
 
-def variants(rows: int) -> dict[str, tuple[str, str]]:
+def load(rows: int, env: dict[str, str]) -> Log:
+    """Load `rows` events into the database of `env` (bench.audit_log, in its own process)."""
+    done = subprocess.run(  # noqa: S603 - our own command
+        [PYTHON, "-m", "bench.audit_log", str(rows)],
+        cwd=ROOT,
+        env={**env, "LOG_LEVEL": "WARNING"},
+        stdout=subprocess.PIPE,
+        text=True,
+        check=True,
+    )
+    data = json.loads(done.stdout.strip().splitlines()[-1])
+    return Log(rows, data["seconds"], data["deep_page"], data["before"])
+
+
+def variants(log: Log) -> dict[str, tuple[str, str]]:
     """Each variant: the app's /audit/ and Django admin's changelist asking the same."""
     today = datetime.now(UTC).date()
     since, until = today - timedelta(days=6), today
-    deep = min(DEEP_PAGE, math.ceil(rows / PAGE_SIZE))
-    before = AuditEvent.objects.order_by("-id").values_list("id", flat=True)[
-        (deep - 1) * PAGE_SIZE - 1
-    ]
-    admin = "/bench/admin/audit/auditevent/"
-    # The admin shows 100 rows a page (list_per_page): its page holding the same rows.
-    admin_page = math.ceil(deep * PAGE_SIZE / 100)
+    # The admin's page holding the same rows as the app's deep page.
+    admin_page = math.ceil(log.deep_page * PAGE_SIZE / ADMIN_PAGE_SIZE)
     return {
-        "first page": ("/audit/", admin),
-        f"actor={ACTOR}": (f"/audit/?actor={ACTOR}", f"{admin}?actor_username={ACTOR}"),
-        f"action={ACTION}": (f"/audit/?action={ACTION}", f"{admin}?action={ACTION}"),
+        "first page": ("/audit/", ADMIN),
+        f"actor={ACTOR}": (f"/audit/?actor={ACTOR}", f"{ADMIN}?actor_username={ACTOR}"),
+        f"action={ACTION}": (f"/audit/?action={ACTION}", f"{ADMIN}?action={ACTION}"),
         "last 7 days": (
             f"/audit/?since={since}&until={until}",
-            f"{admin}?occurred_at__gte={since}&occurred_at__lt={until + timedelta(days=1)}",
+            f"{ADMIN}?occurred_at__gte={since}&occurred_at__lt={until + timedelta(days=1)}",
         ),
-        f"page {deep} (keyset)": (f"/audit/?before={before}", f"{admin}?p={admin_page}"),
+        f"page {log.deep_page} (keyset)": (
+            f"/audit/?before={log.before}",
+            f"{ADMIN}?p={admin_page}",
+        ),
     }
 
 
-def measure(
-    rows: int, *, base_url: str, auditor: requests.Session, root: requests.Session
-) -> Stage:
-    runs = env_int("BENCH_RUNS", 15)
-    pages = variants(rows)
+@dataclass(frozen=True)
+class Server:
+    url: str
+    auditor: requests.Session
+    root: requests.Session
+
+
+def measure(small: Log, large: Log, *, small_server: Server, large_server: Server) -> list[Result]:
+    """Each variant at both sizes and in the admin, in turn, BENCH_RUNS times."""
+    runs = env_int("BENCH_RUNS", 15, quick=5)
     calls = {}
-    for variant, (app_url, admin_url) in pages.items():
-        calls[f"app {variant}"] = get_ok(auditor, base_url + app_url)
-        calls[f"admin {variant}"] = get_ok(root, base_url + admin_url)
-    answers: dict[str, list[requests.Response]] = {}
-    round_trips = interleaved(calls, runs, answers=answers)
+    pairs = zip(variants(small).items(), variants(large).items(), strict=True)
+    labels = []
+    for (small_variant, (small_url, _)), (variant, (url, admin_url)) in pairs:
+        label = variant if variant == small_variant else f"{variant} vs {small_variant}"
+        labels.append((label, variant))
+        calls[f"{variant} @large"] = get_ok(large_server.auditor, large_server.url + url)
+        calls[f"{variant} @small"] = get_ok(small_server.auditor, small_server.url + small_url)
+        calls[f"{variant} @admin"] = get_ok(large_server.root, large_server.url + admin_url)
+    round_trips, answers = interleaved(calls, runs)
     samples = server_times(answers)
     for name, values in samples.items():
-        say(
-            f"  {rows:>9,} events  {name:<28} {spread(values)}"
-            f" (round trip {spread(round_trips[name])})"
-        )
-    return Stage(rows, runs, pages, samples, round_trips)
-
-
-def _med(values: list[float]) -> str:
-    return f"{median(values) * 1000:.1f} ms"
-
-
-def results(small: Stage, large: Stage) -> list[Result]:
+        say(f"  {name:<32} {spread(values)} (round trip {spread(round_trips[name])})")
     out = []
-    for (variant, _), (large_variant, _) in zip(
-        small.pages.items(), large.pages.items(), strict=True
-    ):
-        app_small = small.samples[f"app {variant}"]
-        app_large = large.samples[f"app {large_variant}"]
-        admin_large = large.samples[f"admin {large_variant}"]
-        trips = large.round_trips
-        label = variant if variant == large_variant else f"{large_variant} vs {variant}"
+    for label, variant in labels:
+        at_large, at_small = samples[f"{variant} @large"], samples[f"{variant} @small"]
+        admin = samples[f"{variant} @admin"]
+        trips = {
+            k: median(round_trips[f"{variant} @{k}"]) * 1000 for k in ("large", "small", "admin")
+        }
         out.append(
             Result(
                 "2",
                 f"/audit/ {label}: {large.rows:,} ÷ {small.rows:,} events",
-                median(app_large) / median(app_small),
+                median(at_large) / median(at_small),
                 "<= 1.3",
-                f"{large.runs} runs each, server time; {spread(app_large)} ÷ {spread(app_small)}"
-                f" (round trips {_med(trips[f'app {large_variant}'])} ÷"
-                f" {_med(small.round_trips[f'app {variant}'])})",
+                f"{runs} runs each, alternated, server time; {spread(at_large)} ÷ "
+                f"{spread(at_small)} (round trips {trips['large']:.1f} ms ÷ "
+                f"{trips['small']:.1f} ms)",
             )
         )
         out.append(
             Result(
                 "2",
-                f"/audit/ {large_variant} ÷ Django admin changelist, {large.rows:,} events",
-                median(app_large) / median(admin_large),
+                f"/audit/ {variant} ÷ Django admin changelist, {large.rows:,} events",
+                median(at_large) / median(admin),
                 "<= 0.1",
-                f"{large.runs} runs each, server time; {spread(app_large)} ÷ {spread(admin_large)}"
-                f" (round trips {_med(trips[f'app {large_variant}'])} ÷"
-                f" {_med(trips[f'admin {large_variant}'])})",
+                f"{runs} runs each, alternated, server time; {spread(at_large)} ÷ "
+                f"{spread(admin)} (round trips {trips['large']:.1f} ms ÷ "
+                f"{trips['admin']:.1f} ms)",
             )
         )
     return out
+
+
+def load_result(log: Log, verdict: str) -> Result:
+    return Result(
+        "2",
+        "load of the generated log, seconds",
+        log.seconds,
+        "",
+        f"{log.rows:,} events, MACs in order, bulk_create in batches; audit_verify: {verdict}",
+    )

@@ -1,7 +1,8 @@
-"""`make bench`: every figure of bench/README.md in one run, against a throw-away database,
-the Vectara emulator and gunicorn as production runs it. Exits 1 when a goal is missed.
+"""`make bench`: every figure of bench/README.md in one run, against throw-away databases,
+the Vectara emulator and gunicorn as production runs it. Exits 1 only when a goal is missed.
 
-BENCH_FIGURES=1,2,… picks figures (default all); see bench/README.md for the other knobs.
+BENCH_FIGURES=1,2,… picks figures (default all); BENCH_QUICK=1 runs small sizes; see
+bench/README.md for the other knobs.
 """
 
 from __future__ import annotations
@@ -10,17 +11,20 @@ import os
 import re
 import sys
 import time
+from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
 
+import requests
+
 from .support import (
     API_KEY,
+    QUICK,
     ROOT,
     Result,
     choose_backend,
     drop_database,
     emulator,
-    ensure_wrk,
     env_int,
     environment,
     fresh_database,
@@ -30,9 +34,10 @@ from .support import (
     say,
 )
 
-DB_NAME = "llmadmin_bench_main"
+LARGE_DB, SMALL_DB = "llmadmin_bench_main", "llmadmin_bench_small"
 README = Path(__file__).with_name("README.md")
 START, END = "<!-- bench:results:start -->", "<!-- bench:results:end -->"
+FULL = {"BENCH_AUDIT_ROWS": 1_000_000, "BENCH_LLM_ROWS": 10_000}
 
 
 def wanted(figure: int) -> bool:
@@ -64,6 +69,14 @@ def write_readme(text: str) -> None:
         README.write_text(f"{before}{START}\n{text}\n{END}{after}")
 
 
+def prepare(backend: str, name: str) -> dict[str, str]:
+    """A fresh database `name`, migrated, with the demo team and people; its environment."""
+    env = environment(fresh_database(backend, name))
+    manage("migrate", "--noinput", "-v", "0", env=env)
+    manage("seed_demo", env=env)
+    return env
+
+
 def main() -> int:
     started = time.monotonic()
     backend = choose_backend()
@@ -74,136 +87,111 @@ def main() -> int:
         if backend == "postgresql"
         else "no PostgreSQL answered on 127.0.0.1:5432"
     )
-    say(f"bench: database {backend} ({why}); throw-away database {DB_NAME}")
-    wrk_bin = ensure_wrk() if wanted(4) else ""
-    url = fresh_database(backend, DB_NAME)
-    env = environment(url)
-    # This process reads and writes the same database; its own access lines aren't wanted.
+    say(f"bench: database {backend} ({why}); throw-away databases {LARGE_DB}, {SMALL_DB}")
+    audit_rows = env_int("BENCH_AUDIT_ROWS", FULL["BENCH_AUDIT_ROWS"], quick=20_000)
+    llm_rows = env_int("BENCH_LLM_ROWS", FULL["BENCH_LLM_ROWS"], quick=1_000)
+    small_rows = 1_000
+    env = prepare(backend, LARGE_DB)
+    # This process reads and writes the large database; its own access lines aren't wanted.
     os.environ.update({**env, "LOG_LEVEL": "WARNING"})
     import django
 
     django.setup()
-    from django.contrib.auth import get_user_model
-
-    from llmadmin.teams.models import Membership, Role, Team
+    from llmadmin.teams.models import Team
     from tests.conftest import chromium_path
 
-    from . import (
-        audit_append,
-        audit_scale,
-        create_overhead,
-        list_throughput,
-        page_weight,
-        query_counts,
-    )
+    from . import audit_append, audit_scale, create_overhead, page_cost, page_weight, query_counts
 
-    manage("migrate", "--noinput", "-v", "0", env=env)
-    manage("seed_demo", env=env)
     manage("collectstatic", "--noinput", "-v", "0", env=env)
     team = Team.objects.get(slug="demo")
-    # The actors of the generated log exist, so the log reads as a real team's.
-    for name in audit_scale.ACTORS:
-        user, _ = get_user_model().objects.get_or_create(username=name)
-        Membership.objects.get_or_create(user=user, team=team, defaults={"role": Role.EDITOR})
-
     results: list[Result] = []
-    audit_rows = env_int("BENCH_AUDIT_ROWS", 1_000_000)
-    small_rows, llm_rows = 1_000, env_int("BENCH_LLM_ROWS", 10_000)
     try:
         if wanted(5):
-            say("\n[5] audit append: chained record() vs plain inserts")
+            say("\n[5] audit append: chain.append vs plain inserts")
             results += audit_append.measure("llmadmin_bench")
 
+        counts: dict[str, list[tuple[int, int]]] = {"/llms/": [], "/audit/": []}
+        if wanted(6):
+            say("\n[6] query counts at 10 and at 10,000 rows")
+            audit_scale.load(10, env)
+            page_cost.seed_llms(10, team=team)
+            counts["/audit/"].append((10, query_counts.count("/audit/", "auditor")))
+            counts["/llms/"].append((10, query_counts.count("/llms/", "editor")))
+            audit_scale.load(10_000, env)
+            page_cost.seed_llms(10_000, team=team)
+            counts["/audit/"].append((10_000, query_counts.count("/audit/", "auditor")))
+            counts["/llms/"].append((10_000, query_counts.count("/llms/", "editor")))
+        page_cost.seed_llms(llm_rows, team=team)
+
+        small_env = None
+        if wanted(2):
+            small_env = prepare(backend, SMALL_DB)
+            small = audit_scale.load(small_rows, small_env)
+            say(f"\n[2] loaded {small_rows:,} chained events in {small.seconds:.1f} s ({SMALL_DB})")
+        say(f"\nbench: loading {audit_rows:,} chained events into {LARGE_DB}")
+        large = audit_scale.load(audit_rows, env)
+        say(f"  loaded in {large.seconds:.1f} s")
+        verify_started = time.monotonic()
+        verdict = manage("audit_verify", env=env)
+        say(f"  audit_verify ({time.monotonic() - verify_started:.0f} s): {verdict}")
+        if wanted(2):
+            results.append(audit_scale.load_result(large, verdict))
+        if wanted(6):
+            counts["/audit/"].append((audit_rows, query_counts.count("/audit/", "auditor")))
+            for path, measured in counts.items():
+                for large_count in measured[1:]:
+                    results.append(query_counts.result(path, measured[0], large_count))
+
         say("\nbench: starting the Vectara emulator and gunicorn (2 workers, DEBUG off)")
-        with emulator(env) as emu:
-            served = {**env, "VECTARA_API_URL": emu.url, "VECTARA_API_KEY": API_KEY}
-            with gunicorn(served) as server:
-                base = server.url
-                counts: dict[str, list[tuple[int, int]]] = {"/llms/": [], "/audit/": []}
-                if wanted(6):
-                    say("\n[6] query counts at 10 rows")
-                    audit_scale.load(10, team=team)
-                    list_throughput.seed_llms(10, team=team)
-                    counts["/audit/"].append((10, query_counts.count("/audit/", "auditor")))
-                    counts["/llms/"].append((10, query_counts.count("/llms/", "editor")))
+        with ExitStack() as stack:
+            emu = stack.enter_context(emulator(env))
+            upstream = {"VECTARA_API_URL": emu.url, "VECTARA_API_KEY": API_KEY}
+            server = stack.enter_context(gunicorn({**env, **upstream}, "large"))
+            base = server.url
+            sessions = {name: login(base, name) for name in ("editor", "auditor", "root")}
+            bare = requests.Session()  # no cookies: the bare view reads no session anyway
 
-                sessions = {name: login(base, name) for name in ("editor", "auditor", "root")}
+            if wanted(2) and small_env:
+                other = stack.enter_context(gunicorn({**small_env, **upstream}, "small"))
+                say(f"\n[2] /audit/ at {audit_rows:,} and {small_rows:,} events, alternated")
+                results += audit_scale.measure(
+                    small,
+                    large,
+                    small_server=audit_scale.Server(
+                        other.url, login(other.url, "auditor"), login(other.url, "root")
+                    ),
+                    large_server=audit_scale.Server(base, sessions["auditor"], sessions["root"]),
+                )
 
-                small = None
-                if wanted(2):
-                    say(f"\n[2] audit at scale: {small_rows:,} events")
-                    seconds = audit_scale.load(small_rows, team=team)
-                    say(f"  loaded {small_rows:,} chained events in {seconds:.1f} s")
-                    small = audit_scale.measure(
-                        small_rows,
-                        base_url=base,
-                        auditor=sessions["auditor"],
-                        root=sessions["root"],
-                    )
+            if wanted(3):
+                say("\n[3] create flow over the direct upstream POST, in signed-in floors")
+                results += create_overhead.measure(
+                    base_url=base, emulator_url=emu.url, editor=sessions["editor"], bare=bare
+                )
 
-                if wanted(3):
-                    say("\n[3] create overhead")
-                    results += create_overhead.measure(
-                        base_url=base, emulator_url=emu.url, editor=sessions["editor"]
-                    )
+            if wanted(4):
+                say("\n[4] pages in signed-in floors")
+                results += page_cost.measure(
+                    base_url=base,
+                    editor=sessions["editor"],
+                    auditor=sessions["auditor"],
+                    bare=bare,
+                    llms=llm_rows,
+                    events=audit_rows,
+                )
 
-                if wanted(4) or wanted(6) or wanted(1):
-                    list_throughput.seed_llms(llm_rows, team=team)
-                if wanted(6):
-                    counts["/llms/"].append((llm_rows, query_counts.count("/llms/", "editor")))
-                    audit_scale.load(10_000, team=team)
-                    counts["/audit/"].append((10_000, query_counts.count("/audit/", "auditor")))
-                if wanted(4):
-                    say(f"\n[4] list throughput: {llm_rows:,} LLMs in the team")
-                    results += list_throughput.measure(
-                        wrk_bin, base_url=base, editor=sessions["editor"], llms=llm_rows
-                    )
-
-                if wanted(2) and small:
-                    say(f"\n[2] audit at scale: {audit_rows:,} events")
-                    seconds = audit_scale.load(audit_rows, team=team)
-                    say(f"  loaded {audit_rows:,} chained events in {seconds:.1f} s")
-                    verify_started = time.monotonic()
-                    outcome = manage("audit_verify", env=env)
-                    say(f"  audit_verify ({time.monotonic() - verify_started:.0f} s): {outcome}")
-                    large = audit_scale.measure(
-                        audit_rows,
-                        base_url=base,
-                        auditor=sessions["auditor"],
-                        root=sessions["root"],
-                    )
-                    results += audit_scale.results(small, large)
-                    results.append(
-                        Result(
-                            "2",
-                            "load of the generated log, seconds",
-                            seconds,
-                            "",
-                            f"{audit_rows:,} events, MACs in order, bulk_create in batches "
-                            f"of {audit_scale.BATCH}; audit_verify: {outcome}",
-                        )
-                    )
-                    if wanted(6):
-                        counts["/audit/"].append(
-                            (audit_rows, query_counts.count("/audit/", "auditor"))
-                        )
-
-                if wanted(6):
-                    for path, measured in counts.items():
-                        for large_count in measured[1:]:
-                            results.append(query_counts.result(path, measured[0], large_count))
-
-                if wanted(1):
-                    say("\n[1] page weight in headless Chromium")
-                    if chromium_path():
-                        results += page_weight.measure(base_url=base, sessions=sessions)
-                    else:
-                        say("  SKIPPED: no chromium on the PATH (set LLMADMIN_CHROMIUM)")
+            if wanted(1):
+                say("\n[1] page weight in headless Chromium")
+                if chromium_path():
+                    results += page_weight.measure(base_url=base, sessions=sessions)
+                else:
+                    say("  SKIPPED: no chromium on the PATH (set LLMADMIN_CHROMIUM)")
     finally:
         if not os.environ.get("BENCH_KEEP_DB"):
-            drop_database(backend, DB_NAME)
+            drop_database(backend, LARGE_DB)
+            drop_database(backend, SMALL_DB)
 
-    results.sort(key=lambda r: r.figure)
+    results.sort(key=lambda r: int(r.figure))
     elapsed = time.monotonic() - started
     say("\nbench: results")
     for r in results:
@@ -215,11 +203,16 @@ def main() -> int:
         f"`make bench` took {elapsed / 60:.1f} min; "
         f"{len(missed)} of {sum(r.met is not None for r in results)} goals missed."
     )
-    if not os.environ.get("BENCH_FIGURES") and audit_rows == 1_000_000:
+    full = (
+        not QUICK
+        and not os.environ.get("BENCH_FIGURES")
+        and (audit_rows, llm_rows) == tuple(FULL.values())
+    )
+    if full:
         write_readme(table(results, header))
         say(f"bench: table written to {README.relative_to(ROOT)}")
     else:
-        say("bench: a partial run (BENCH_FIGURES or BENCH_AUDIT_ROWS set); README left as is")
+        say("bench: a partial or quick run; bench/README.md left as is")
         say(table(results, header))
     say(f"bench: {len(missed)} goal(s) missed; total {elapsed:.0f} s")
     return 1 if missed else 0

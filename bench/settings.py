@@ -1,5 +1,6 @@
-"""The app's own settings, plus what only the benchmark needs: Django admin (to compare the
-audit list with a default changelist of the same table) and a bare view (bench/urls.py)."""
+"""The app's own settings, plus what only the benchmark needs: Django admin (figure 2 compares
+the audit list with a default changelist of the same table), the bare and signed-in floor
+views (bench/urls.py), and a static DNS answer for the create form's URI check."""
 
 from __future__ import annotations
 
@@ -8,3 +9,16 @@ from llmadmin.settings import INSTALLED_APPS
 
 INSTALLED_APPS = [*INSTALLED_APPS, "django.contrib.admin"]
 ROOT_URLCONF = "bench.urls"
+# The benchmark talks to the loopback only: the URI check gets its answer from this table
+# instead of asking the network's resolver.
+LLMADMIN_DNS_RESOLVER = "bench.settings.resolve"
+DNS = {"api.openai.com": ["162.159.140.245"]}
+
+
+def resolve(host: str) -> list[str]:
+    from llmadmin.llms.uri_policy import UnresolvableHost
+
+    try:
+        return DNS[host.lower().rstrip(".")]
+    except KeyError:
+        raise UnresolvableHost(host) from None

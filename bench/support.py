@@ -1,5 +1,5 @@
-"""What every figure shares: the throw-away database, the emulator and gunicorn, logging in
-over HTTP, timing, medians, and one row of the results table.
+"""What every figure shares: the throw-away databases, the emulator and gunicorn, logging in
+over HTTP, timing (round trips and gunicorn's server times), medians, one row of the table.
 
 Nothing here is imported by the app or the tests; `make bench` runs `python -m bench.run`.
 """
@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import signal
 import socket
 import statistics
@@ -43,8 +42,15 @@ PRODUCTION = {
 }
 
 
-def env_int(name: str, default: int) -> int:
-    return int(os.environ.get(name) or default)
+# BENCH_QUICK=1: small sizes and few runs, to try the harness in a minute or two; such a run
+# never writes bench/README.md.
+QUICK = os.environ.get("BENCH_QUICK", "") not in ("", "0")
+
+
+def env_int(name: str, default: int, quick: int | None = None) -> int:
+    """The knob `name` if set, else `quick` in a quick run, else `default`."""
+    fallback = quick if QUICK and quick is not None else default
+    return int(os.environ.get(name) or fallback)
 
 
 def free_port() -> int:
@@ -182,22 +188,29 @@ def emulator(env: dict[str, str]) -> Iterator[Process]:
 # gunicorn's access log, bench-only: each answer's request id (the app sets X-Request-ID on
 # every answer) and the microseconds gunicorn took to serve it, from the parsed request to the
 # last byte written (%(D)s). That is "server time" without the client's share of a round trip.
-ACCESS_LOG = VAR / "access.log"
 ACCESS_FORMAT = "%({x-request-id}o)s %(D)s"
 
 
+def access_log(name: str) -> Path:
+    return VAR / f"access-{name}.log"
+
+
 @contextmanager
-def gunicorn(env: dict[str, str]) -> Iterator[Process]:
+def gunicorn(env: dict[str, str], name: str) -> Iterator[Process]:
     """gunicorn exactly as bin/serve starts it (gunicorn.conf.py, 2 workers, app preloaded),
-    with bench.settings: the app's settings plus Django admin and a bare view, bench-only;
-    and gunicorn's access log (ACCESS_LOG) for server times."""
+    with bench.settings, plus a bench-only access log of server times (access_log(name))."""
     port = free_port()
-    ACCESS_LOG.unlink(missing_ok=True)
+    log = access_log(name)
+    log.unlink(missing_ok=True)
     command = [str(Path(PYTHON).parent / "gunicorn"), "--config", "gunicorn.conf.py"]
-    command += ["--access-logfile", str(ACCESS_LOG), "--access-logformat", ACCESS_FORMAT]
+    command += ["--access-logfile", str(log), "--access-logformat", ACCESS_FORMAT]
     command.append("llmadmin.wsgi")
     process = _start(
-        command, {**env, "PORT": str(port)}, VAR / "gunicorn.log", f"http://127.0.0.1:{port}", "/"
+        command,
+        {**env, "PORT": str(port)},
+        VAR / f"gunicorn-{name}.log",
+        f"http://127.0.0.1:{port}",
+        "/healthz",
     )
     try:
         yield process
@@ -241,45 +254,43 @@ def get_ok(session: requests.Session, url: str) -> Callable[[], requests.Respons
 
 
 def interleaved(
-    calls: Mapping[str, Callable[[], object]],
-    runs: int,
-    warmup: int = 2,
-    answers: dict[str, list[Any]] | None = None,
-) -> Samples:
+    calls: Mapping[str, Callable[[], Any]], runs: int, warmup: int = 2
+) -> tuple[Samples, dict[str, list[Any]]]:
     """Round trips of each call `runs` times, taking turns, so a noisy neighbour hits all of
-    them alike; what each call returned is kept in `answers` when given."""
+    them alike; and what each call returned, in the same order."""
     for _ in range(warmup):
         for call in calls.values():
             call()
     samples: Samples = {name: [] for name in calls}
+    answers: dict[str, list[Any]] = {name: [] for name in calls}
     for _ in range(runs):
         for name, call in calls.items():
             started = time.perf_counter()
             answer = call()
             samples[name].append(time.perf_counter() - started)
-            if answers is not None:
-                answers.setdefault(name, []).append(answer)
-    return samples
+            answers[name].append(answer)
+    return samples, answers
 
 
-def server_times(answers: dict[str, list[requests.Response]], wait: float = 10.0) -> Samples:
-    """Seconds gunicorn took to serve each of these answers, from its access log (ACCESS_LOG),
-    matched by the X-Request-ID each answer carries. A worker logs a request just after its
-    last byte is sent, so the newest lines may lag a moment behind the answers."""
+def server_times(answers: Mapping[str, list[requests.Response]], wait: float = 10.0) -> Samples:
+    """Seconds gunicorn took to serve each of these answers, from the access logs of every
+    server started here, matched by the X-Request-ID each answer carries. A worker logs a
+    request just after its last byte is sent, so the newest lines may lag a moment."""
     wanted = {a.headers["X-Request-ID"] for listed in answers.values() for a in listed}
     deadline = time.monotonic() + wait
     while True:
         served = {}
-        for line in ACCESS_LOG.read_text().splitlines():
-            request_id, _, micros = line.partition(" ")
-            if request_id in wanted:
-                served[request_id] = int(micros) / 1e6
+        for log in VAR.glob(access_log("*").name):
+            for line in log.read_text().splitlines():
+                request_id, _, micros = line.partition(" ")
+                if request_id in wanted:
+                    served[request_id] = int(micros) / 1e6
         if len(served) == len(wanted) or time.monotonic() > deadline:
             break
         time.sleep(0.05)
     missing = wanted - served.keys()
     if missing:
-        raise RuntimeError(f"{len(missing)} requests are not in {ACCESS_LOG}")
+        raise RuntimeError(f"{len(missing)} requests are in no access log under {VAR}")
     return {
         name: [served[a.headers["X-Request-ID"]] for a in listed]
         for name, listed in answers.items()
@@ -340,16 +351,3 @@ class Result:
 
 def say(text: str = "") -> None:
     print(text, flush=True)
-
-
-def ensure_wrk() -> str:
-    """wrk, installed from Debian when missing (as root), with a line saying so."""
-    found = shutil.which("wrk")
-    if found:
-        return found
-    if os.geteuid() != 0:
-        raise RuntimeError("wrk is missing; install it: sudo apt-get install -y wrk")
-    say("bench: wrk is missing; installing it: apt-get update && apt-get install -y wrk")
-    subprocess.run(["apt-get", "update", "-qq"], check=True)  # noqa: S607
-    subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True)  # noqa: S607
-    return shutil.which("wrk") or "wrk"

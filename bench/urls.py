@@ -1,5 +1,5 @@
-"""The app's URLs, plus a bare view and Django admin with a default ModelAdmin for AuditEvent,
-both under /bench/ and only in bench.settings."""
+"""The app's URLs, plus, under /bench/ and only in bench.settings: the signed-in floor, a bare
+view, and Django admin with a default ModelAdmin for AuditEvent."""
 
 from __future__ import annotations
 
@@ -16,20 +16,21 @@ admin.site.register(AuditEvent)
 
 
 def bare(request: HttpRequest) -> HttpResponse:
-    """The least a request can cost on this server: the whole middleware stack, no work."""
+    """The middleware stack and nothing else: no session, no user read."""
     return HttpResponse("ok", content_type="text/plain")
 
 
+# team_action_required is login_required plus the policy's answer for the current team, read
+# from request.access: what every team page runs before its own work.
 @team_action_required(Action.LLM_VIEW)
-def signed_in(request: HttpRequest) -> HttpResponse:
-    """The least any page of the dashboard costs: the session, the user and their teams and
-    roles read and checked, as /llms/ does before its own work; nothing rendered."""
+def signed_in_floor(request: HttpRequest) -> HttpResponse:
+    """The session, the person and their teams read, the permission asked; nothing rendered."""
     return HttpResponse("ok", content_type="text/plain")
 
 
 urlpatterns = [
     path("bench/bare/", bare, name="bench-bare"),
-    path("bench/signed-in/", signed_in, name="bench-signed-in"),
+    path("bench/floor/", signed_in_floor, name="bench-floor"),
     path("bench/admin/", admin.site.urls),
     *app_urlpatterns,
 ]
