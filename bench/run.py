@@ -1,5 +1,6 @@
 """`make bench`: every figure of bench/README.md in one run, against throw-away databases,
-the Vectara emulator and gunicorn as production runs it. Exits 1 only when a goal is missed.
+the Vectara emulator and gunicorn as production runs it. Exits 1 when a goal is missed, 2
+when the run itself failed, 0 otherwise.
 
 BENCH_FIGURES=1,2,… picks figures (default all); BENCH_QUICK=1 runs small sizes; see
 bench/README.md for the other knobs.
@@ -11,6 +12,7 @@ import os
 import re
 import sys
 import time
+import traceback
 from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
@@ -219,4 +221,9 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except Exception:
+        # 1 means a goal was missed; a run that could not finish says so differently.
+        traceback.print_exc()
+        sys.exit(2)
