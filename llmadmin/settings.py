@@ -78,7 +78,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "llmadmin.teams.middleware.AuthenticationMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "llmadmin.teams.middleware.AccessMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -170,8 +171,12 @@ STORAGES = {
     },
 }
 
-# Database sessions that are read with their user and teams in one query (teams/sessions.py).
-SESSION_ENGINE = "llmadmin.teams.sessions"
+# Django's own sessions: in the database, read through the shared cache when there is one.
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db"
+    if env.str("CACHE_URL", default="")
+    else "django.contrib.sessions.backends.db"
+)
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = True  # no script reads it: htmx sends the token from hx-headers.
 X_FRAME_OPTIONS = "DENY"
