@@ -122,20 +122,11 @@ DATABASES = {
     )
 }
 DATABASES["default"].setdefault("ATOMIC_REQUESTS", False)
-# Each worker keeps its connections (this one and "audit" below) for a minute instead of
-# opening one per request (7-10 ms on PostgreSQL, more than most pages' own work), checked
-# before reuse so a restarted database or a proxy that dropped one costs a reconnect, not an
-# error. A DATABASE_URL's own ?conn_max_age= wins.
+# Each worker keeps its database connection for a minute instead of opening one per request,
+# checked before reuse so a restarted database or a proxy that dropped one costs a reconnect,
+# not an error. A DATABASE_URL's own ?conn_max_age= wins.
 DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
 DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
-# A second connection to the same database, so that an audit event of a failed or denied
-# action commits on its own even when the caller's transaction rolls back (audit/recorder.py).
-# In tests it mirrors "default" and so uses the same test database.
-DATABASES["audit"] = {
-    **DATABASES["default"],
-    "OPTIONS": dict(DATABASES["default"].get("OPTIONS", {})),
-    "TEST": {"MIRROR": "default"},
-}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {

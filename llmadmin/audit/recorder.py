@@ -4,15 +4,13 @@
 from __future__ import annotations
 
 import json
-import logging
 from collections.abc import Mapping, Sequence
 from dataclasses import KW_ONLY, dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connections
-from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
@@ -25,11 +23,6 @@ from .models import AuditEvent, Outcome
 
 if TYPE_CHECKING:
     from llmadmin.vectara.errors import VectaraError
-
-logger = logging.getLogger(__name__)
-
-# A second connection to the same database (settings.DATABASES["audit"]).
-INDEPENDENT_ALIAS = "audit"
 
 
 @dataclass(frozen=True)
@@ -81,10 +74,9 @@ def record(
     """Append one event to the chain.
 
     A success inside the caller's transaction is part of it and rolls back with it (the
-    action didn't happen after all). A failure or refusal is kept whatever the caller's
-    transaction does: inside one, it is written on a second connection that commits at once.
-    An error writing a success inside the caller's transaction dooms that transaction: let
-    it propagate out of the atomic block rather than catch it inside.
+    action didn't happen after all). A failure or refusal commits on its own, so it must be
+    recorded outside any transaction of the caller's. An error writing a success inside the
+    caller's transaction dooms that transaction: let it propagate out of the atomic block.
     """
     event = AuditEvent(
         occurred_at=timezone.now(),
@@ -106,14 +98,15 @@ def record(
         # What the MAC covers must be exactly what the JSON column gives back.
         details=json.loads(json.dumps(dict(details or {}), cls=DjangoJSONEncoder)),
     )
-    default = connections["default"]
-    if not _in_callers_transaction(default):
-        appended = chain.append(event)
-        refusals.sweep()
-        return appended
     if outcome == Outcome.SUCCESS:
-        return chain.append(event)
-    return _append_independently(default, event)
+        chain.append(event)  # part of the caller's transaction, if any
+    else:
+        # Kept whatever becomes of the action: a transaction of its own, which durable=True
+        # refuses to nest in the caller's. Services record failures after leaving theirs.
+        with transaction.atomic(durable=True):
+            chain.append(event)
+    refusals.sweep()
+    return event
 
 
 def refuse(
@@ -146,15 +139,10 @@ def refuse(
         )
     who = f"actor:{origin.actor_id}" if origin.actor_id else f"address:{origin.source_ip}"
     key = refusals.key(action=action, who=who, team_id=team.pk if team else None, same_as=same_as)
-    default = connections["default"]
-    in_transaction = _in_callers_transaction(default)
-    # Where record() writes a refusal now, so the tally survives what the event survives.
-    using = INDEPENDENT_ALIAS if in_transaction and default.vendor != "sqlite" else "default"
-    if refusals.bump(key, now=timezone.now(), using=using):
+    if refusals.bump(key, now=timezone.now()):
         return None
-    if not in_transaction:
-        # A closed tally of this key is summed up before its next first event.
-        refusals.flush(tally_key=key)
+    # A closed tally of this key is summed up before its next first event.
+    refusals.flush(tally_key=key)
     event = record(
         origin=origin,
         action=action,
@@ -164,7 +152,7 @@ def refuse(
         message=message,
         details=details,
     )
-    refusals.open_tally(key, event, using=using)
+    refusals.open_tally(key, event)
     return event
 
 
@@ -174,8 +162,8 @@ class Attempt:
     `deny()`: one audit event.
 
     Call `success()` inside the transaction that makes the change, so the event commits and
-    rolls back with it; `failure()` and `deny()` are kept whatever the caller's transaction
-    does (see `record()`). A service may fill in `target`, `team` and `details` as it learns
+    rolls back with it; `failure()` and `deny()` after it, so that they are kept (see
+    `record()`). A service may fill in `target`, `team` and `details` as it learns
     them; each call adds its own details to `details`.
     """
 
@@ -248,38 +236,3 @@ class Attempt:
             message=message,
             details={**self.details, **more_details},
         )
-
-
-def _in_callers_transaction(connection: BaseDatabaseWrapper) -> bool:
-    # The test runner wraps each test in a transaction of its own; that one is not the
-    # caller's, just as Django's durable=True check ignores it.
-    return any(not getattr(block, "_from_testcase", False) for block in connection.atomic_blocks)
-
-
-def _append_independently(default: BaseDatabaseWrapper, event: AuditEvent) -> AuditEvent:
-    # SQLite has one writer and, with BEGIN IMMEDIATE, the caller's transaction holds it from
-    # its start: a second connection could only wait for it. Services record failures after
-    # their transaction, so this is a safety net for PostgreSQL.
-    if default.vendor != "sqlite" and not chain.holds_lock(default):
-        try:
-            return chain.append(event, using=INDEPENDENT_ALIAS)
-        except Exception:
-            # Whatever stopped the second connection (SQLite's single writer is held by this
-            # very transaction, the database refused it…), an event that shares the caller's
-            # fate is better than none.
-            logger.warning(
-                "Could not write the audit event %s on its own connection; writing it in the "
-                "caller's transaction instead.",
-                event.action,
-                exc_info=True,
-            )
-            event.pk = None
-            event._state.adding = True
-            event._state.db = None
-    else:
-        logger.warning(
-            "The audit event %s is written in the caller's transaction, so it is lost if "
-            "that transaction rolls back. Record failures after leaving the transaction.",
-            event.action,
-        )
-    return chain.append(event)

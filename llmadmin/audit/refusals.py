@@ -35,20 +35,18 @@ def key(*, action: str, who: str, team_id: int | None, same_as: Sequence[str]) -
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
-def bump(tally_key: str, *, now: datetime, using: str) -> bool:
+def bump(tally_key: str, *, now: datetime) -> bool:
     """Count one more repeat if the key's window is open; whether it was."""
-    updated = (
-        RefusalTally.objects.using(using)
-        .filter(key=tally_key, first_at__gt=now - window())
-        .update(count=F("count") + 1, last_at=now)
+    updated = RefusalTally.objects.filter(key=tally_key, first_at__gt=now - window()).update(
+        count=F("count") + 1, last_at=now
     )
     return updated == 1
 
 
-def open_tally(tally_key: str, event: AuditEvent, *, using: str) -> None:
+def open_tally(tally_key: str, event: AuditEvent) -> None:
     try:
-        with transaction.atomic(using=using):
-            RefusalTally.objects.using(using).create(
+        with transaction.atomic():
+            RefusalTally.objects.create(
                 key=tally_key,
                 event_id=event.pk,
                 first_at=event.occurred_at,

@@ -47,30 +47,6 @@ def test_the_mac_depends_on_the_key_kept_outside_the_database(settings) -> None:
     assert mac_for(written, key="another-key-of-at-least-thirty-two-chars") != written.mac
 
 
-@pytest.mark.django_db
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="only PostgreSQL appends unlocked")
-def test_a_writer_that_loses_the_race_lands_after_the_winner(monkeypatch) -> None:
-    """A rival appends between our read of the head and our write: ours must not fork the
-    chain but be sealed onto the rival's event."""
-    first = event(message="first")
-    real_mac_for, rivals = chain.mac_for, []
-
-    def mac_for_with_a_rival(ev: AuditEvent, **kwargs: str) -> str:
-        if ev.action == "test.ours" and not rivals:
-            rivals.append(event(action="test.rival"))
-        return real_mac_for(ev, **kwargs)
-
-    monkeypatch.setattr(chain, "mac_for", mac_for_with_a_rival)
-    ours = event(action="test.ours")
-
-    assert rivals[0].prev_mac == first.mac
-    assert ours.prev_mac == rivals[0].mac
-    in_order = AuditEvent.objects.order_by("id").values_list("pk", flat=True)
-    assert list(in_order) == [first.pk, rivals[0].pk, ours.pk]
-    report = verify_chain()
-    assert report.intact, report.problem
-
-
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="concurrent writers need PostgreSQL")
 def test_concurrent_workers_keep_the_chain_linear() -> None:
