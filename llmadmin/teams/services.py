@@ -18,7 +18,7 @@ from llmadmin.audit.recorder import Attempt, Origin, Target
 from llmadmin.core.errors import ActionDenied, ApplicationError
 
 from .models import Membership, Role, Team
-from .permissions import Action, User, can, denied_message, needs_sentence
+from .policy import Action, User, policy
 
 __all__ = [
     "ActionDenied",
@@ -35,8 +35,8 @@ def _member_target(membership: Membership) -> Target:
 
 
 def _check(actor: User, attempt: Attempt) -> None:
-    if not can(actor, Action.MEMBERS_MANAGE, attempt.team):
-        raise attempt.deny(denied_message(Action.MEMBERS_MANAGE, attempt.team))
+    if not policy.user_has_permission(actor, Action.MEMBERS_MANAGE, attempt.team):
+        raise attempt.deny(policy.refusal(Action.MEMBERS_MANAGE, attempt.team))
 
 
 def _check_role(attempt: Attempt, role: str) -> None:
@@ -220,9 +220,9 @@ def team_create(*, actor: User, origin: Origin, name: str, slug: str = "") -> Te
         target=Target("team", "", name[:255]),
         details={"name": name, "slug": slug},
     )
-    if not can(actor, Action.TEAM_CREATE, None):
+    if not policy.user_has_permission(actor, Action.TEAM_CREATE, None):
         raise attempt.deny(
-            f"{needs_sentence(Action.TEAM_CREATE)} Ask an org admin to create the team."
+            f"{policy.needs(Action.TEAM_CREATE)} Ask an org admin to create the team."
         )
     try:
         with transaction.atomic():

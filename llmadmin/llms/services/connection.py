@@ -12,7 +12,7 @@ from urllib.parse import urljoin, urlsplit
 
 from llmadmin.audit.recorder import Attempt, Origin, Target
 from llmadmin.teams.models import Team
-from llmadmin.teams.permissions import Action, User, can, denied_message
+from llmadmin.teams.policy import Action, User, policy
 from llmadmin.vectara.contract import SECRET_AUTH_FIELDS
 
 from .. import outbound
@@ -83,8 +83,8 @@ def llm_test_connection(
             "extra_headers": sorted(spec.headers),
         },
     )
-    if not can(actor, Action.LLM_TEST, team):
-        raise attempt.deny(denied_message(Action.LLM_TEST, team))
+    if not policy.user_has_permission(actor, Action.LLM_TEST, team):
+        raise attempt.deny(policy.refusal(Action.LLM_TEST, team))
 
     refusal = _why_not_testable(spec, uri_check)
     if refusal:
