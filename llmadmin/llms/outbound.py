@@ -22,6 +22,7 @@ from dataclasses import dataclass
 
 import certifi
 import urllib3
+from django.views.decorators.debug import sensitive_variables
 from urllib3.exceptions import (
     ConnectTimeoutError,
     HTTPError,
@@ -84,6 +85,7 @@ def host_header(target: Target) -> str:
     return host if target.port == default else f"{host}:{target.port}"
 
 
+@sensitive_variables()  # the headers carry the credential
 def post(
     target: Target,
     *,

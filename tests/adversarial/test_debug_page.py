@@ -129,3 +129,32 @@ def test_a_failing_edit_with_a_new_secret_shows_none_on_the_debug_page(
     response = debug_client.post(f"/llms/{llm.pk}/edit/", fields)
     assert_page_hides(response, needles, "update_llm")
     assert [r.method for r in emulator.requests] == ["PATCH"]  # it did get that far
+
+
+@pytest.mark.parametrize("auth_type", ["bearer", "header"])
+def test_a_failing_test_connection_shows_no_secret_on_the_debug_page(
+    debug_client, model_dns_http, monkeypatch, auth_type: str
+) -> None:
+    from llmadmin.llms import outbound
+
+    fields, needles = with_canaries(
+        {
+            "type": "openai-compatible",
+            "name": "probe",
+            "model": "gpt-4o-mini",
+            "uri": "http://model.test:9/v1/chat/completions",
+            "auth_type": auth_type,
+            "token": "",
+            "header": "x-api-key",
+            "value": "",
+        }
+    )
+    fields = {k: v for k, v in fields.items() if v}
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise RuntimeError("the socket failed oddly")
+
+    # As the request is about to leave, with the credential in its headers.
+    monkeypatch.setattr(outbound.urllib3, "HTTPConnectionPool", broken)
+    response = debug_client.post("/llms/test-connection/", fields)
+    assert_page_hides(response, needles, "broken")

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urljoin, urlsplit
 
+from django.views.decorators.debug import sensitive_variables
+
 from llmadmin.audit.recorder import Attempt, Origin, Target
 from llmadmin.teams.models import Team
 from llmadmin.teams.policy import Action, User, policy
@@ -52,6 +54,7 @@ class ConnectionResult:
     redirect_to: str = ""  # the provider's Location, scrubbed and cut short
 
 
+@sensitive_variables()  # the spec, the headers and the body hold the secret
 def llm_test_connection(
     *,
     actor: User,
@@ -141,6 +144,7 @@ def _why_not_testable(spec: LLMSpec, uri_check: UriCheck) -> str:
     return ""
 
 
+@sensitive_variables()
 def _request(spec: LLMSpec) -> tuple[bytes, dict[str, str]]:
     """The body and headers of the minimal chat request for the LLM's type and auth."""
     params = dict(spec.test_model_parameters)

@@ -6,7 +6,7 @@ from __future__ import annotations
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.http import HttpResponse, QueryDict
 from django.shortcuts import render
-from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
@@ -33,6 +33,7 @@ NOT_NEEDED = frozenset({"name", "description"})
 @vary_on_headers("HX-Request")
 # The service checks the LLM's own team (or the current one for a new LLM) again.
 @team_action_required(Action.LLM_TEST, in_any_team=True)
+@sensitive_variables()  # the form and the spec hold the typed secret
 def llm_test_connection(request: AppRequest) -> HttpResponse:
     llm = _llm_being_edited(request)
     form = LLMCreateForm(_with_stored_values(request.POST, llm), files=request.FILES)
