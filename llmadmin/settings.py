@@ -307,5 +307,6 @@ LOGGING = {
     },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     # The access log says it once, in our format; runserver's own line would say it twice.
-    "loggers": {"django.server": {"level": "WARNING"}},
+    # axes announces every log-in at INFO; the audit log already records them.
+    "loggers": {"django.server": {"level": "WARNING"}, "axes": {"level": "WARNING"}},
 }

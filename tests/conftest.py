@@ -47,7 +47,7 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
 
 @pytest.fixture(autouse=True)
 def _empty_caches() -> None:
-    """What one test left in a cache (a log-in lock, a recorded view failure) must not change
+    """What one test left in a cache (a recorded view failure, a health probe) must not change
     what the next one sees."""
     from django.core.cache import caches
 
