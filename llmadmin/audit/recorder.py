@@ -127,33 +127,26 @@ def refuse(
     once the window closes, one summary event with their count (audit/refusals.py). Returns
     the event written, or None when this one was counted in an open tally.
     """
+    event: dict[str, Any] = {
+        "origin": origin,
+        "action": action,
+        "outcome": outcome,
+        "team": team,
+        "target": target,
+        "message": message,
+        "details": details,
+    }
     if refusals.window() <= timedelta(0):
-        return record(
-            origin=origin,
-            action=action,
-            outcome=outcome,
-            team=team,
-            target=target,
-            message=message,
-            details=details,
-        )
+        return record(**event)
     who = f"actor:{origin.actor_id}" if origin.actor_id else f"address:{origin.source_ip}"
     key = refusals.key(action=action, who=who, team_id=team.pk if team else None, same_as=same_as)
     if refusals.bump(key, now=timezone.now()):
         return None
     # A closed tally of this key is summed up before its next first event.
     refusals.flush(tally_key=key)
-    event = record(
-        origin=origin,
-        action=action,
-        outcome=outcome,
-        team=team,
-        target=target,
-        message=message,
-        details=details,
-    )
-    refusals.open_tally(key, event)
-    return event
+    written = record(**event)
+    refusals.open_tally(key, written)
+    return written
 
 
 @dataclass

@@ -57,31 +57,21 @@ class ThrottledAuthenticationForm(AuthenticationForm):
 
 def _login_failed(origin: Origin, username: str, reason: str) -> None:
     label = throttle.account_label(username)
-    target = Target("user", "", label)
-    message = f"A log-in as {label} failed ({reason})."
-    details = {"username": label, "reason": reason}
+    event: dict[str, Any] = {
+        "origin": origin,
+        "action": "auth.login_failed",
+        "outcome": Outcome.FAILURE,
+        "target": Target("user", "", label),
+        "message": f"A log-in as {label} failed ({reason}).",
+        "details": {"username": label, "reason": reason},
+    }
     if reason == "bad_credentials":
         # Bounded by the throttle itself: at most the limits' worth per window.
-        record(
-            origin=origin,
-            action="auth.login_failed",
-            outcome=Outcome.FAILURE,
-            target=target,
-            message=message,
-            details=details,
-        )
+        record(**event)
         return
     # Refusals while a lock lasts are not bounded: a client can send them as fast as it likes.
     # A blocked address is one source whatever names it tries.
-    refuse(
-        origin=origin,
-        action="auth.login_failed",
-        outcome=Outcome.FAILURE,
-        target=target,
-        message=message,
-        details=details,
-        same_as=(reason, label) if reason == "locked" else (reason,),
-    )
+    refuse(**event, same_as=(reason, label) if reason == "locked" else (reason,))
 
 
 def _locked_now(origin: Origin, username: str) -> str:
