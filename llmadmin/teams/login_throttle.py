@@ -163,9 +163,7 @@ class ThrottleBackend(AxesStandaloneBackend):
     """Axes' backend, letting through what has no request to count: commands and scripts
     calling authenticate() on the server (axes would raise). Every log-in over HTTP has one."""
 
-    def authenticate(
-        self, request: HttpRequest | None, *args: Any, **kwargs: Any
-    ) -> None:
+    def authenticate(self, request: HttpRequest | None, *args: Any, **kwargs: Any) -> None:
         if request is not None:
             super().authenticate(request, *args, **kwargs)
 

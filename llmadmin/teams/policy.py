@@ -94,7 +94,7 @@ class Access:
         return bool(self.user.is_authenticated and self.user.is_active)
 
     @property
-    def is_org_admin(self) -> bool:
+    def is_org_admin(self) -> bool:  # an org admin is Django's superuser
         return self.signed_in and bool(getattr(self.user, "is_superuser", False))
 
     @cached_property
@@ -126,17 +126,24 @@ class Access:
         return self.roles.get(team.pk) if team is not None else None
 
 
-def _access(who: Access | User) -> Access:
+# Who does an action: a request's Access (views pass `request.access`, so the memberships
+# are read once per request), or a user (commands and scripts).
+Actor = Access | User
+
+
+def access_of(who: Actor) -> Access:
     return who if isinstance(who, Access) else Access(who)
 
 
+def user_of(who: Actor) -> User:
+    return who.user if isinstance(who, Access) else who
+
+
 class PermissionPolicy:
-    def user_has_permission(
-        self, who: Access | User, action: Action, team: Team | None = None
-    ) -> bool:
+    def user_has_permission(self, who: Actor, action: Action, team: Team | None = None) -> bool:
         """May the person do `action` in `team`? Unowned things (team None) are for org
         admins only."""
-        access = _access(who)
+        access = access_of(who)
         if not access.signed_in:
             return False
         if access.is_org_admin:
@@ -144,29 +151,29 @@ class PermissionPolicy:
         return action in ROLE_ACTIONS.get(access.role_in(team) or "", frozenset())
 
     def user_has_permission_for_instance(
-        self, who: Access | User, action: Action, llm: LLMDefinition
+        self, who: Actor, action: Action, llm: LLMDefinition
     ) -> bool:
         """May the person do `action` to this LLM? No one changes one built into Vectara."""
         if llm.ownership == "platform" and action not in BUILTIN_ACTIONS:
             return False
         if llm.ownership == "platform":
-            return _access(who).signed_in
+            return access_of(who).signed_in
         return self.user_has_permission(who, action, llm.team)
 
-    def teams_user_has_permission_for(self, who: Access | User, action: Action) -> list[Team]:
-        access = _access(who)
+    def teams_user_has_permission_for(self, who: Actor, action: Action) -> list[Team]:
+        access = access_of(who)
         if not access.signed_in:
             return []
         return [t for t in access.teams if self.user_has_permission(access, action, t)]
 
     def instances_user_has_permission_for(
-        self, who: Access | User, action: Action
+        self, who: Actor, action: Action
     ) -> QuerySet[LLMDefinition]:
         """The LLMs the person may do `action` to: for viewing, their teams' LLMs and the
         ones built into Vectara (the same for every team); for an org admin, unowned too."""
         from llmadmin.llms.models import LLMDefinition
 
-        access = _access(who)
+        access = access_of(who)
         if access.is_org_admin:
             return LLMDefinition.objects.all()
         teams = [t.pk for t in self.teams_user_has_permission_for(access, action)]
@@ -175,7 +182,7 @@ class PermissionPolicy:
             visible |= Q(ownership="platform", team__isnull=True)
         return LLMDefinition.objects.filter(visible)
 
-    def permissions_in(self, who: Access | User, team: Team | None) -> dict[str, bool]:
+    def permissions_in(self, who: Actor, team: Team | None) -> dict[str, bool]:
         """Every action by name, and whether the person may do it in `team`: for templates
         (`perms.AUDIT_VIEW`)."""
         return {action.name: self.user_has_permission(who, action, team) for action in Action}

@@ -18,7 +18,7 @@ from llmadmin.audit.recorder import Attempt, Origin, Target
 from llmadmin.core.errors import ActionDenied, ApplicationError
 
 from .models import Membership, Role, Team
-from .policy import Action, User, policy
+from .policy import Action, Actor, User, access_of, policy
 
 __all__ = [
     "ActionDenied",
@@ -34,7 +34,7 @@ def _member_target(membership: Membership) -> Target:
     return Target("membership", str(membership.pk), f"{membership.user.get_username()}")
 
 
-def _check(actor: User, attempt: Attempt) -> None:
+def _check(actor: Actor, attempt: Attempt) -> None:
     if not policy.user_has_permission(actor, Action.MEMBERS_MANAGE, attempt.team):
         raise attempt.deny(policy.refusal(Action.MEMBERS_MANAGE, attempt.team))
 
@@ -68,7 +68,7 @@ def _keeps_an_admin(membership: Membership, *, verb: str) -> None:
 
 
 def membership_add(
-    *, actor: User, origin: Origin, team: Team, username: str, role: str
+    *, actor: Actor, origin: Origin, team: Team, username: str, role: str
 ) -> Membership:
     """Add the existing user `username` to `team` with `role`."""
     attempt = Attempt(
@@ -108,10 +108,10 @@ def membership_add(
     return membership
 
 
-def _no_active_account(actor: User, username: str, user: User | None) -> str:
+def _no_active_account(actor: Actor, username: str, user: User | None) -> str:
     # A team admin must not learn which names are accounts, deactivated or not, by trying
     # them: both get one sentence. Org admins manage the accounts, so they are told which.
-    if user is not None and getattr(actor, "is_superuser", False):
+    if user is not None and access_of(actor).is_org_admin:
         return f"{username}'s account is deactivated. Reactivate it before adding it to a team."
     return (
         f"No active account is named {username!r}. Check the spelling, or ask an org admin "
@@ -150,7 +150,7 @@ def _membership_in_team(attempt: Attempt, team: Team, membership_id: int) -> Mem
 
 
 def membership_change_role(
-    *, actor: User, origin: Origin, team: Team, membership_id: int, role: str
+    *, actor: Actor, origin: Origin, team: Team, membership_id: int, role: str
 ) -> Membership:
     """Give the member `membership_id` of `team` the role `role`; the last admin stays one."""
     attempt = Attempt(
@@ -180,7 +180,9 @@ def membership_change_role(
     return current
 
 
-def membership_remove(*, actor: User, origin: Origin, team: Team, membership_id: int) -> Membership:
+def membership_remove(
+    *, actor: Actor, origin: Origin, team: Team, membership_id: int
+) -> Membership:
     """Remove the member `membership_id` from `team`; the last admin can't be removed."""
     attempt = Attempt(
         origin,
@@ -210,7 +212,7 @@ def membership_remove(*, actor: User, origin: Origin, team: Team, membership_id:
     return current
 
 
-def team_create(*, actor: User, origin: Origin, name: str, slug: str = "") -> Team:
+def team_create(*, actor: Actor, origin: Origin, name: str, slug: str = "") -> Team:
     """Create a team (org admins only). `slug` defaults to one made from `name`."""
     name = name.strip()
     slug = slug.strip() or slugify(name)[:50]

@@ -50,7 +50,7 @@ def team_create(request: AppRequest) -> HttpResponse:
     if form.is_valid():
         try:
             team = services.team_create(
-                actor=request.user,
+                actor=request.access,
                 origin=Origin.from_request(request),
                 name=form.cleaned_data["name"],
                 slug=form.cleaned_data["slug"],
@@ -121,7 +121,7 @@ def member_list(request: AppRequest, slug: str) -> HttpResponse:
     if form.is_valid():
         try:
             membership = services.membership_add(
-                actor=request.user,
+                actor=request.access,
                 origin=Origin.from_request(request),
                 team=team,
                 username=form.cleaned_data["username"],
@@ -151,7 +151,7 @@ def member_role(request: AppRequest, slug: str, pk: int) -> HttpResponse:
     membership: Membership | None
     try:
         membership = services.membership_change_role(
-            actor=request.user,
+            actor=request.access,
             origin=Origin.from_request(request),
             team=team,
             membership_id=pk,
@@ -196,7 +196,7 @@ def member_remove(request: AppRequest, slug: str, pk: int) -> HttpResponse:
     assert team is not None  # with slug_kwarg the decorator sets one or answers 404
     try:
         removed = services.membership_remove(
-            actor=request.user, origin=Origin.from_request(request), team=team, membership_id=pk
+            actor=request.access, origin=Origin.from_request(request), team=team, membership_id=pk
         )
     except services.ActionDenied as exc:
         raise deny_already_recorded(exc) from None

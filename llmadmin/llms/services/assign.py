@@ -7,12 +7,12 @@ from django.db import transaction
 from llmadmin.audit.recorder import Attempt, Origin, Target
 from llmadmin.core.errors import ApplicationError
 from llmadmin.teams.models import Team
-from llmadmin.teams.policy import Action, User, policy
+from llmadmin.teams.policy import Action, Actor, policy
 
 from ..models import LLMDefinition, Ownership
 
 
-def llm_assign(*, actor: User, origin: Origin, llm: LLMDefinition, team: Team) -> LLMDefinition:
+def llm_assign(*, actor: Actor, origin: Origin, llm: LLMDefinition, team: Team) -> LLMDefinition:
     """Give an unowned customer LLM to `team`. Org admins only; nothing changes in Vectara,
     which has no notion of teams. One `llm.assign` event per call."""
     attempt = Attempt(

@@ -14,7 +14,7 @@ from django.views.decorators.debug import sensitive_variables
 
 from llmadmin.audit.recorder import Attempt, Origin, Target
 from llmadmin.teams.models import Team
-from llmadmin.teams.policy import Action, User, policy
+from llmadmin.teams.policy import Action, Actor, policy
 from llmadmin.vectara.contract import SECRET_AUTH_FIELDS
 
 from .. import outbound
@@ -57,7 +57,7 @@ class ConnectionResult:
 @sensitive_variables()  # the spec, the headers and the body hold the secret
 def llm_test_connection(
     *,
-    actor: User,
+    actor: Actor,
     origin: Origin,
     team: Team | None,
     spec: LLMSpec,

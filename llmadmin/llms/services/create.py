@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AnonymousUser
-from django.contrib.auth.models import User as AuthUser
 from django.db import IntegrityError, transaction
 from django.views.decorators.debug import sensitive_variables
 
 from llmadmin.audit.recorder import Attempt, Origin, Target
 from llmadmin.core.errors import ApplicationError
 from llmadmin.teams.models import Team
-from llmadmin.teams.policy import Action, policy
+from llmadmin.teams.policy import Action, Actor, policy, user_of
 from llmadmin.vectara.client import VectaraClient, get_client
 from llmadmin.vectara.errors import BadRequest, Conflict, VectaraError
 from llmadmin.vectara.types import LLM
@@ -23,7 +21,7 @@ from .common import failed_after_upstream, name_taken
 @sensitive_variables()  # the spec's auth, and the body built from it, hold the secret
 def llm_create(
     *,
-    actor: AuthUser | AnonymousUser,
+    actor: Actor,
     origin: Origin,
     team: Team | None,
     spec: LLMSpec,
@@ -93,7 +91,7 @@ def llm_create(
                     else spec.idle_timeout_seconds
                 ),
                 enabled=created.enabled,
-                created_by=actor if actor.is_authenticated else None,
+                created_by_id=user_of(actor).pk,  # None for a script
             )
             attempt.target = Target("llm", str(llm.pk), llm.name)
             attempt.success(

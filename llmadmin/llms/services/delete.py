@@ -8,7 +8,7 @@ from django.db import transaction
 
 from llmadmin.audit.recorder import Attempt, Origin, Target
 from llmadmin.core.errors import ApplicationError
-from llmadmin.teams.policy import Action, User, policy
+from llmadmin.teams.policy import Action, Actor, policy
 from llmadmin.vectara.client import VectaraClient, get_client
 from llmadmin.vectara.errors import NotFound, VectaraError
 
@@ -21,7 +21,7 @@ logger = logging.getLogger(__name__)
 
 def llm_delete(
     *,
-    actor: User,
+    actor: Actor,
     origin: Origin,
     llm: LLMDefinition,
     client: VectaraClient | None = None,

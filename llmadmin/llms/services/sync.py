@@ -16,7 +16,7 @@ from django.utils import timezone
 from llmadmin.audit.recorder import Attempt, Origin, Target
 from llmadmin.core.errors import ApplicationError
 from llmadmin.teams.models import Team
-from llmadmin.teams.policy import Action, User, policy
+from llmadmin.teams.policy import Action, Actor, policy
 from llmadmin.vectara.client import VectaraClient, get_client
 from llmadmin.vectara.errors import InvalidResponse, VectaraError
 from llmadmin.vectara.types import LLM
@@ -193,7 +193,7 @@ def _reconcile(upstream_llms: Sequence[LLM], summary: SyncSummary) -> None:
 
 def llm_sync(
     *,
-    actor: User,
+    actor: Actor,
     origin: Origin,
     team: Team | None = None,
     on_page: OnPage | None = None,

@@ -7,7 +7,7 @@ from django.db.models import F
 
 from llmadmin.audit.recorder import Attempt, Origin, Target
 from llmadmin.core.errors import ApplicationError
-from llmadmin.teams.policy import Action, User, policy
+from llmadmin.teams.policy import Action, Actor, policy
 from llmadmin.vectara.client import VectaraClient, get_client
 from llmadmin.vectara.errors import NotFound, VectaraError
 
@@ -18,7 +18,7 @@ from .inspect import builtin_refusal, is_builtin, mark_upstream_state
 
 def llm_set_enabled(
     *,
-    actor: User,
+    actor: Actor,
     origin: Origin,
     llm: LLMDefinition,
     enabled: bool,

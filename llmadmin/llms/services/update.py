@@ -10,7 +10,7 @@ from django.views.decorators.debug import sensitive_variables
 
 from llmadmin.audit.recorder import Attempt, Origin, Target
 from llmadmin.core.errors import ApplicationError
-from llmadmin.teams.policy import Action, User, policy
+from llmadmin.teams.policy import Action, Actor, policy
 from llmadmin.vectara.client import VectaraClient, get_client
 from llmadmin.vectara.errors import BadRequest, VectaraError
 from llmadmin.vectara.types import LLM
@@ -45,7 +45,7 @@ class StaleEdit(ApplicationError):
 @sensitive_variables()  # the PATCH body may carry a new secret
 def llm_update(
     *,
-    actor: User,
+    actor: Actor,
     origin: Origin,
     llm: LLMDefinition,
     changes: LLMChanges,

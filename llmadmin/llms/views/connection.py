@@ -45,7 +45,7 @@ def llm_test_connection(request: AppRequest) -> HttpResponse:
     if not fixes:
         try:
             context["connection_result"] = services.llm_test_connection(
-                actor=request.user,
+                actor=request.access,
                 origin=Origin.from_request(request),
                 # An edited LLM's own team decides, as it does for saving the edit.
                 team=(llm.team if llm and llm.team else request.team),

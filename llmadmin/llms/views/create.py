@@ -63,7 +63,7 @@ def llm_create(request: AppRequest) -> HttpResponse:
     if form.is_valid():
         try:
             llm = services.llm_create(
-                actor=request.user,
+                actor=request.access,
                 origin=Origin.from_request(request),
                 team=request.team,
                 spec=form.to_spec(),

@@ -48,7 +48,7 @@ def llm_edit(request: AppRequest, pk: int) -> HttpResponse:
             return _to_detail(request, llm)
         try:
             llm = services.llm_update(
-                actor=request.user,
+                actor=request.access,
                 origin=Origin.from_request(request),
                 llm=llm,
                 changes=changes,

@@ -35,7 +35,7 @@ def llm_toggle(request: AppRequest, pk: int) -> HttpResponse:
     ok, feedback = True, ""
     try:
         llm = services.llm_set_enabled(
-            actor=request.user, origin=Origin.from_request(request), llm=llm, enabled=enabled
+            actor=request.access, origin=Origin.from_request(request), llm=llm, enabled=enabled
         )
         feedback = f"{llm.name} is now {'enabled' if llm.enabled else 'disabled'}."
     except ApplicationError as exc:
@@ -65,7 +65,7 @@ def llm_delete(request: AppRequest, pk: int) -> HttpResponse:
         return render(request, "llms/llm_confirm_delete.html", context)
     try:
         message = services.llm_delete(
-            actor=request.user, origin=Origin.from_request(request), llm=llm
+            actor=request.access, origin=Origin.from_request(request), llm=llm
         )
     except ApplicationError as exc:
         context["error"] = exc.message
@@ -85,7 +85,7 @@ def llm_assign(request: AppRequest, pk: int) -> HttpResponse:
     team = get_object_or_404(Team, pk=parse_id(team_id) or 0)
     try:
         services.llm_assign(
-            actor=request.user, origin=Origin.from_request(request), llm=llm, team=team
+            actor=request.access, origin=Origin.from_request(request), llm=llm, team=team
         )
     except ApplicationError as exc:
         messages.error(request, exc.message)

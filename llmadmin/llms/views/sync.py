@@ -62,7 +62,7 @@ def llm_sync(request: AppRequest) -> HttpResponse:
     ok = True
     try:
         summary = services.llm_sync(
-            actor=request.user,
+            actor=request.access,
             origin=Origin.from_request(request),
             team=request.team,
             on_page=on_page,
