@@ -80,16 +80,6 @@ class Chart:
     bar_width: int = BAR_WIDTH
 
 
-@dataclass(frozen=True)
-class ChartCounts:
-    """What a chart shows: how many events there were on each day of its window, per outcome.
-    Two equal ones draw the same chart."""
-
-    first: date
-    last: date
-    counts: tuple[tuple[date, str, int], ...]
-
-
 def counted(outcome: str, n: int) -> str:
     one, many = _NOUNS[Outcome(outcome)]
     return f"{n} {one if n == 1 else many}"
@@ -99,22 +89,16 @@ def _phrase(counts: dict[Outcome, int]) -> str:
     return ", ".join(counted(outcome, counts[outcome]) for outcome in STACK)
 
 
-def audit_event_chart_counts(
+def audit_event_chart(
     *, events: QuerySet[AuditEvent], until: date | None = None, today: date | None = None
-) -> ChartCounts:
+) -> Chart:
     """Events per UTC day and outcome over the 30 days that end today, or at the filter's
-    `until` when that is earlier (so a filter on last year still shows its own month)."""
+    `until` when that is earlier (so a filter on last year still shows its own month): the
+    chart's geometry, its tooltips and the sentence it comes down to."""
     today = today or datetime.now(UTC).date()
     last = min(until, today) if until else today
     first = last - timedelta(days=DAYS - 1)
     counts = audit_event_daily_counts(events=events, first=first, last=last)
-    return ChartCounts(first, last, tuple(sorted((day, o, n) for (day, o), n in counts.items())))
-
-
-def chart_draw(window_counts: ChartCounts) -> Chart:
-    """The chart of these counts: its geometry, its tooltips and the sentence it comes down to."""
-    first, last = window_counts.first, window_counts.last
-    counts = {(day, outcome): n for day, outcome, n in window_counts.counts}
     window = [first + timedelta(days=n) for n in range(DAYS)]
     per_day = [(day, {o: counts.get((day, o), 0) for o in STACK}) for day in window]
     peak = max((sum(c.values()) for _, c in per_day), default=0)

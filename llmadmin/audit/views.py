@@ -13,7 +13,7 @@ from llmadmin.teams.decorators import team_action_required
 from llmadmin.teams.policy import Action
 
 from . import selectors
-from .chart import audit_event_chart_counts, chart_draw
+from .chart import audit_event_chart
 from .diff import details_diff
 from .export import audit_export
 from .forms import KNOWN_ACTIONS, EventFilterForm
@@ -44,7 +44,6 @@ def event_list(request: AppRequest) -> HttpResponse:
     else:
         assert team is not None  # without a team, only an org admin gets past the decorator
         scope = f"the team {team.name}"
-    counts = audit_event_chart_counts(events=events, until=filters.until)
     # A filter change or page link asks for the results only.
     return render(
         request,
@@ -55,7 +54,7 @@ def event_list(request: AppRequest) -> HttpResponse:
             "page": page,
             "all_teams": all_teams,
             "scope": scope,
-            "chart": chart_draw(counts),
+            "chart": audit_event_chart(events=events, until=filters.until),
         },
     )
 

@@ -5,7 +5,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from llmadmin.audit.chart import DAYS, PLOT_HEIGHT, audit_event_chart_counts, chart_draw
+from llmadmin.audit.chart import DAYS, PLOT_HEIGHT, audit_event_chart
 from llmadmin.audit.models import AuditEvent, Outcome
 from llmadmin.audit.selectors import EventFilter, audit_event_filter
 from tests.audit.factories import events_at
@@ -38,9 +38,7 @@ def team_chart(team, **filters):
     events = audit_event_filter(
         events=AuditEvent.objects.filter(team_id=team.pk), filters=EventFilter(**filters)
     )
-    return chart_draw(
-        audit_event_chart_counts(events=events, until=filters.get("until"), today=TODAY)
-    )
+    return audit_event_chart(events=events, until=filters.get("until"), today=TODAY)
 
 
 def by_day(chart) -> dict[date, tuple[int, int, int]]:
