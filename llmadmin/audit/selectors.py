@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any, cast
+from typing import cast
 
 from django.core.cache import cache
 from django.db.models import Count, Q, QuerySet
@@ -34,7 +34,7 @@ class EventFilter:
 
 @dataclass(frozen=True)
 class EventPage:
-    events: list[Any]  # what the queryset yields: models, or named tuples of values
+    events: list[AuditEvent]
     older_cursor: int | None
     newer_cursor: int | None
 
@@ -101,7 +101,7 @@ def audit_event_filter(
 
 def audit_event_page(
     *,
-    events: QuerySet[AuditEvent, Any],
+    events: QuerySet[AuditEvent],
     before: int | None = None,
     after: int | None = None,
     size: int = PAGE_SIZE,
@@ -112,8 +112,7 @@ def audit_event_page(
     A cursor is the id of the row just beside the page (the last one of the page it was
     linked from), so the query reads that row too: finding it proves there is more on that
     side without asking again. Only a cursor that names no row of these events costs a
-    second query. Rows are whatever `events` yields (models, or named tuples of values): each
-    needs only an `id`."""
+    second query."""
     if after is not None:
         rows = list(events.filter(id__gte=after).order_by("id")[: size + 2])
         beside = bool(rows) and rows[0].id == after
