@@ -1,0 +1,46 @@
+// llmadmin's only script: small fixes htmx can't express in attributes. Without it every
+// page still works; it only keeps focus, busy state and inline checks honest after a swap.
+"use strict";
+
+let lastControl = null;
+
+document.addEventListener("htmx:beforeRequest", (event) => {
+  lastControl = document.activeElement;
+  // Say at once what is being tried and mark the region busy (the old result goes).
+  const target = event.detail.target;
+  const note = event.detail.elt.dataset && event.detail.elt.dataset.busyNote;
+  if (target && note) {
+    target.setAttribute("aria-busy", "true");
+    target.replaceChildren(Object.assign(document.createElement("p"), {className: "feedback hint busy", textContent: note}));
+  }
+});
+
+document.addEventListener("htmx:afterRequest", (event) => {
+  const target = event.detail.target;
+  if (target && target.isConnected) target.removeAttribute("aria-busy");
+});
+
+document.addEventListener("htmx:afterSettle", (event) => {
+  // A button disabled while it waits loses focus to <body>: give it back, or to its
+  // successor with the same id when the swap replaced it.
+  const active = document.activeElement;
+  if (active && active !== document.body) return;
+  let control = lastControl;
+  if (control && !control.isConnected && control.id) control = document.getElementById(control.id);
+  if (control && control.isConnected && control !== document.body) control.focus({preventScroll: true});
+});
+
+document.addEventListener("htmx:afterSettle", (event) => {
+  // An inline check (URI, JSON) replaces the field's old error from the last submit.
+  const region = event.detail.target && document.getElementById(event.detail.target.id);
+  const fieldId = region && region.dataset.checks;
+  const input = fieldId && document.getElementById(fieldId);
+  if (!input) return;
+  const invalid = Boolean(region.querySelector(".error"));
+  const field = input.closest(".field");
+  if (field) {
+    field.querySelectorAll("ul.errorlist").forEach((list) => list.remove());
+    field.classList.toggle("invalid", invalid);
+  }
+  input.setAttribute("aria-invalid", String(invalid));
+});

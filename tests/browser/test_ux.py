@@ -1,0 +1,102 @@
+"""Issue 17, as a person meets it: where errors appear, where focus goes, what they can read."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.teams.factories import PASSWORD, MembershipFactory, TeamFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("dns_records")]
+
+TOKEN = "sk-ux-canary-000111222333"
+
+
+def _contrast(page, selector: str) -> float:
+    """WCAG contrast of an element's text against its own background."""
+    return page.evaluate(
+        """(sel) => {
+          const s = getComputedStyle(document.querySelector(sel));
+          const rgb = (c) => c.match(/[\\d.]+/g).slice(0, 3).map(Number);
+          const lum = (c) => { const [r, g, b] = rgb(c).map((v) => { v /= 255;
+            return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; });
+            return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+          const [a, b] = [lum(s.color), lum(s.backgroundColor)].sort((x, y) => y - x);
+          return (a + 0.05) / (b + 0.05);
+        }""",
+        selector,
+    )
+
+
+def _refuse_a_create(page) -> None:
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto("/llms/new/")
+    page.get_by_label("Name", exact=True).fill("ux-refused")
+    page.get_by_label("Model", exact=True).fill("gpt-4o")
+    page.get_by_label("Token", exact=True).fill(TOKEN)
+    # No endpoint URI: the save is refused. The person is at the bottom of the long form.
+    page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+    page.get_by_role("button", name="Register with Vectara").click()
+
+
+def test_a_refused_save_focuses_a_summary_at_the_top_that_links_to_each_field(page, log_in):
+    log_in("editor")
+    _refuse_a_create(page)
+
+    summary = page.locator("#error-summary")
+    expect(summary).to_be_focused()
+    expect(summary).to_be_in_viewport()
+    expect(summary).to_contain_text("Endpoint URI")
+    expect(summary).to_contain_text("Token: type it again")
+    # The sentence by the emptied secret field, not only in the summary.
+    expect(page.locator("#id_token_again")).to_contain_text("Type the token again")
+    assert TOKEN not in page.content()
+
+    summary.get_by_role("link", name="Endpoint URI").click()
+    expect(page.get_by_label("Endpoint URI", exact=True)).to_be_focused()
+
+
+def test_without_javascript_the_refused_save_also_lands_on_the_summary(
+    browser, live_server, log_in
+):
+    log_in("editor", username="nojs")
+    context = browser.new_context(base_url=live_server.url, java_script_enabled=False)
+    page = context.new_page()
+    page.goto("/accounts/login/")
+    page.get_by_label("Username").fill("nojs")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    _refuse_a_create(page)
+
+    expect(page.locator("#error-summary")).to_be_focused()
+    expect(page.locator("#error-summary")).to_be_in_viewport()
+    expect(page.locator("#id_token_again")).to_be_visible()
+    context.close()
+
+
+def test_an_invalid_field_is_red_and_its_own_check_replaces_the_old_error(page, log_in):
+    log_in("editor")
+    page.goto("/llms/new/")
+    page.get_by_label("Endpoint URI", exact=True).fill("https://169.254.169.254/latest/meta-data")
+    page.get_by_role("button", name="Register with Vectara").click()
+    uri = page.get_by_label("Endpoint URI", exact=True)
+    expect(uri).to_have_attribute("aria-invalid", "true")
+    expect(page.locator(".field.invalid:has(#id_uri) ul.errorlist")).to_be_visible()
+    # The red border is seen, not overruled by the plain input rule.
+    assert uri.evaluate("e => getComputedStyle(e).borderTopColor") == "rgb(201, 42, 42)"
+
+    uri.fill("https://api.openai.com/v1/chat/completions")
+    uri.blur()
+    expect(page.locator("#uri-feedback .ok")).to_be_visible()
+    expect(page.locator(".field:has(#id_uri) ul.errorlist")).to_have_count(0)
+    expect(uri).to_have_attribute("aria-invalid", "false")
+    assert uri.evaluate("e => getComputedStyle(e).borderTopColor") != "rgb(201, 42, 42)"
+
+
+def test_the_team_switcher_is_readable(page, log_in):
+    user = log_in("viewer")
+    MembershipFactory(user=user, team=TeamFactory(name="Research", slug="research"), role="viewer")
+    page.goto("/llms/")
+    switcher = page.get_by_label("Team", exact=True)
+    assert switcher.evaluate("e => e.selectedOptions[0].text") == "Platform"
+    assert _contrast(page, "#team-switch") >= 4.5
