@@ -27,7 +27,13 @@ document.addEventListener("htmx:afterSettle", (event) => {
   if (active && active !== document.body) return;
   let control = lastControl;
   if (control && !control.isConnected && control.id) control = document.getElementById(control.id);
-  if (control && control.isConnected && control !== document.body) control.focus({preventScroll: true});
+  if (control && control.isConnected && control !== document.body) {
+    control.focus({preventScroll: true});
+  } else if (lastControl && lastControl !== document.body) {
+    // The control is gone (a "Next" link on the last page): the result line takes focus.
+    const fallback = document.querySelector("[data-focus-fallback]");
+    if (fallback) fallback.focus({preventScroll: true});
+  }
 });
 
 document.addEventListener("htmx:afterSettle", (event) => {

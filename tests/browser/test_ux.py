@@ -100,3 +100,71 @@ def test_the_team_switcher_is_readable(page, log_in):
     switcher = page.get_by_label("Team", exact=True)
     assert switcher.evaluate("e => e.selectedOptions[0].text") == "Platform"
     assert _contrast(page, "#team-switch") >= 4.5
+
+
+def _active_id(page) -> str:
+    return page.evaluate("document.activeElement.id || document.activeElement.tagName")
+
+
+def test_sorting_and_paging_keep_focus_and_say_one_line(page, log_in):
+    from llmadmin.llms.models import LLMDefinition
+    from llmadmin.teams.models import Team
+
+    log_in("viewer")
+    team = Team.objects.get(slug="platform")
+    LLMDefinition.objects.bulk_create(
+        LLMDefinition(team=team, name=f"llm-{n:02d}", vectara_id=f"v{n}", model=f"m-{n:02d}")
+        for n in range(51)
+    )
+    page.goto("/llms/")
+    status = page.get_by_role("status")
+    expect(status).to_have_text("51 LLMs, page 1 of 2.")
+    # The table is no live region: only the one sentence is announced.
+    assert page.locator("#llm-results[aria-live], table[aria-live]").count() == 0
+    expect(page.locator("th[aria-sort]")).to_have_attribute("aria-sort", "ascending")
+
+    page.get_by_role("link", name="Model").focus()
+    page.keyboard.press("Enter")
+    expect(page.locator("th:has(#sort-model)")).to_have_attribute("aria-sort", "ascending")
+    assert _active_id(page) == "sort-model"
+    page.keyboard.press("Enter")
+    expect(page.locator("th:has(#sort-model)")).to_have_attribute("aria-sort", "descending")
+    assert _active_id(page) == "sort-model"
+
+    page.get_by_role("link", name="Next").focus()
+    page.keyboard.press("Enter")
+    expect(status).to_have_text("51 LLMs, page 2 of 2.")
+    # "Next" is gone on the last page: focus goes to the result line, not to <body>.
+    assert _active_id(page) == "llm-status"
+
+    page.get_by_label("Search").press_sequentially("llm-1", delay=30)
+    expect(status).to_have_text("10 LLMs match “llm-1”.")
+    assert _active_id(page) == "llm-q"
+
+
+def test_a_toggle_keeps_focus_on_its_button(page, log_in, emulator):
+    from llmadmin.teams.models import Team
+    from tests.llms.lifecycle_support import seeded
+
+    log_in("editor")
+    llm = seeded(emulator, Team.objects.get(slug="platform"))
+    page.goto("/llms/")
+    page.get_by_role("button", name="Disable gpt-team").focus()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("button", name="Enable gpt-team")).to_be_focused()
+    assert emulator.store.get(llm.vectara_id)["enabled"] is False
+
+
+def test_flash_messages_are_a_list_inside_the_live_region(page, log_in, emulator):
+    from llmadmin.teams.models import Team
+    from tests.llms.lifecycle_support import seeded
+
+    log_in("editor")
+    llm = seeded(emulator, Team.objects.get(slug="platform"))
+    page.goto(f"/llms/{llm.pk}/edit/")
+    page.get_by_role("button", name="Save changes").click()
+    message = page.locator(".messages li")
+    expect(message).to_have_text("Nothing changed, so nothing was sent to Vectara.")
+    # The list stays a list (axe's listitem rule); the live region is its wrapper.
+    assert message.evaluate("li => li.parentElement.matches('ul:not([role])')")
+    assert message.evaluate("li => li.closest('[role=status]') !== null")
