@@ -13,17 +13,22 @@ import hashlib
 import hmac
 import ipaddress
 import json
+import logging
 from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import transaction
+
+from llmadmin.core.errors import ApplicationError
 
 from .models import AuditEvent, ChainHead
 
 # The previous MAC of the first event ever written.
 GENESIS = ""
 HEAD_PK = 1
+
+logger = logging.getLogger(__name__)
 
 
 def _utc(moment: datetime) -> str:
@@ -96,26 +101,37 @@ def mac_matches(event: AuditEvent) -> bool:
     return hmac.compare_digest(mac_for(event), event.mac)
 
 
+class ChainHeadMissing(ApplicationError):
+    """The head row is gone: the log can't be extended without hiding what was cut off."""
+
+
+HEAD_MISSING = (
+    "The audit log's chain head is missing, so this action can't be recorded and was not "
+    "done. Ask an administrator to run `manage.py audit_verify`."
+)
+
+
 def _locked_head() -> ChainHead:
     """The chain head, locked until the transaction ends: appends from every worker queue
     here, so they form one line. (SQLite ignores FOR UPDATE; BEGIN IMMEDIATE has already
-    given the transaction the database's one write lock.)"""
+    given the transaction the database's one write lock.)
+
+    The head is created by migration 0002 and the database refuses to delete it. A missing
+    head means someone with the database removed it, perhaps with the newest events:
+    re-seeding it here would make that cut look intact, so refuse instead.
+    """
     head = ChainHead.objects.select_for_update().filter(pk=HEAD_PK).first()
     if head is None:
-        # No head yet (a new database, or one a test run has flushed): start it from the
-        # newest event, if any, in a savepoint so that a worker racing us here is harmless.
-        newest = AuditEvent.objects.order_by("-id").first()
-        try:
-            with transaction.atomic():
-                ChainHead.objects.create(
-                    pk=HEAD_PK,
-                    last_event_id=newest.pk if newest else None,
-                    last_mac=newest.mac if newest else GENESIS,
-                )
-        except IntegrityError:
-            pass
-        head = ChainHead.objects.select_for_update().get(pk=HEAD_PK)
+        logger.error(
+            "The audit chain head is missing; refusing to append audit events until an "
+            "administrator has checked the log with `manage.py audit_verify`."
+        )
+        raise ChainHeadMissing(HEAD_MISSING)
     return head
+
+
+def head_is_missing() -> bool:
+    return not ChainHead.objects.filter(pk=HEAD_PK).exists()
 
 
 def append(event: AuditEvent) -> AuditEvent:

@@ -89,12 +89,13 @@ def test_a_deleted_tail_is_noticed_by_a_checkpoint_even_with_a_forged_head(
     assert "intact" in verify("--checkpoint", head)
     with append_only_lifted():
         raw("DELETE FROM audit_auditevent WHERE id >= %s", [five[3]])
-    # The attacker also rewinds the chain head, which only the checkpoint kept elsewhere knows.
-    raw(
-        "UPDATE audit_chainhead SET last_event_id = %s, "
-        "last_mac = (SELECT mac FROM audit_auditevent WHERE id = %s)",
-        [five[2], five[2]],
-    )
+        # The attacker also rewinds the chain head, which only the checkpoint kept elsewhere
+        # (or, below, the id sequence) knows.
+        raw(
+            "UPDATE audit_chainhead SET last_event_id = %s, "
+            "last_mac = (SELECT mac FROM audit_auditevent WHERE id = %s)",
+            [five[2], five[2]],
+        )
     assert "intact" in verify()
     assert f"checkpoint's event {five[4]} is no longer in the log" in broken("--checkpoint", head)
 
