@@ -162,6 +162,7 @@ def _reconcile(upstream_llms: Sequence[LLM], summary: SyncSummary) -> None:
             for key, value in changed.items():
                 setattr(current, key, value)
             current.version += 1  # an edit form opened before the sync must not undo it
+            current.updated_at = now  # only a real change moves "Updated"
             summary.updated += 1
         else:
             summary.unchanged += 1
@@ -173,6 +174,7 @@ def _reconcile(upstream_llms: Sequence[LLM], summary: SyncSummary) -> None:
             summary.unchanged += 1
             continue
         current.upstream_state = UpstreamState.MISSING
+        current.updated_at = now
         to_update.append(current)
         summary.gone += 1
     summary.added = len(to_create)
@@ -186,8 +188,6 @@ def _reconcile(upstream_llms: Sequence[LLM], summary: SyncSummary) -> None:
         "version",
         "updated_at",
     ]
-    for llm in to_update:
-        llm.updated_at = now
     LLMDefinition.objects.bulk_update(to_update, columns, batch_size=500)
 
 
