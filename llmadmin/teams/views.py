@@ -105,8 +105,31 @@ def _not_a_member(
     raise Http404(exc.message)
 
 
-def _members_context(team: Team, form: MemberAddForm) -> dict[str, object]:
-    return {"team": team, "members": selectors.team_members(team=team), "form": form, "roles": Role}
+def _members_context(team: Team, form: MemberAddForm, **extra: object) -> dict[str, object]:
+    context = {"team": team, "members": selectors.team_members(team=team), "form": form}
+    return {**context, "roles": Role, **extra}
+
+
+# The last change on the members page, offered once for undo on the next page (like a message).
+UNDO_KEY = "members_undo"
+
+
+def _needs_confirmation(request: AppRequest, membership: Membership, role: str) -> bool:
+    """Granting admin and demoting yourself ask first; a keystroke must not do either."""
+    if request.POST.get("confirm") or role not in Role.values or role == membership.role:
+        return False
+    return role == Role.ADMIN or membership.user == request.user
+
+
+def _ask_first(
+    request: AppRequest, team: Team, membership: Membership, confirm: dict
+) -> HttpResponse:
+    if request.htmx:
+        context = {"team": team, "m": membership, "roles": Role, "confirm": confirm}
+        return render(request, f"{MEMBERS_TEMPLATE}#member-row", context)
+    return render(
+        request, MEMBERS_TEMPLATE, _members_context(team, MemberAddForm(), confirm=confirm)
+    )
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -116,7 +139,8 @@ def member_list(request: AppRequest, slug: str) -> HttpResponse:
     team = request.team
     assert team is not None  # with slug_kwarg the decorator sets one or answers 404
     if request.method in ("GET", "HEAD"):
-        return render(request, MEMBERS_TEMPLATE, _members_context(team, MemberAddForm()))
+        undo = request.session.pop(UNDO_KEY, None)
+        return render(request, MEMBERS_TEMPLATE, _members_context(team, MemberAddForm(), undo=undo))
     form = MemberAddForm(request.POST)
     if form.is_valid():
         try:
@@ -148,14 +172,24 @@ def member_role(request: AppRequest, slug: str, pk: int) -> HttpResponse:
     team = request.team
     assert team is not None  # with slug_kwarg the decorator sets one or answers 404
     feedback, ok = "", True
-    membership: Membership | None
+    role = request.POST.get("role", "")
+    membership = Membership.objects.select_related("user").filter(team=team, pk=pk).first()
+    if membership is not None and _needs_confirmation(request, membership, role):
+        name = membership.user.get_username()
+        question = (
+            f"Make {name} an admin of {team.name}? Admins manage members and every LLM."
+            if role == Role.ADMIN
+            else f"Step down to {role}? You will no longer manage the members of {team.name}."
+        )
+        return _ask_first(request, team, membership, {"pk": pk, "role": role, "question": question})
+    previous = membership.role if membership is not None else ""
     try:
         membership = services.membership_change_role(
             actor=request.access,
             origin=Origin.from_request(request),
             team=team,
             membership_id=pk,
-            role=request.POST.get("role", ""),
+            role=role,
         )
         feedback = f"{membership.user.get_username()} is now {membership.role}."
     except services.ActionDenied as exc:
@@ -176,17 +210,20 @@ def member_role(request: AppRequest, slug: str, pk: int) -> HttpResponse:
         messages.success(request, f"{feedback} You no longer manage the members of {team.name}.")
         members_url = reverse("teams:list")
         feedback = ""
+    # Undo is a normal role change back, through the same service and with its own event.
+    undo = None
+    if ok and feedback and membership is not None and previous and previous != membership.role:
+        undo = {"pk": membership.pk, "role": previous, "name": membership.user.get_username()}
     if not request.htmx:
         if feedback:
             (messages.success if ok else messages.error)(request, feedback)
+            if undo:
+                request.session[UNDO_KEY] = undo
         return redirect(members_url)
     if membership is None or not feedback:  # removed meanwhile, or stepped down
         return HttpResponseClientRedirect(members_url)
-    return render(
-        request,
-        f"{MEMBERS_TEMPLATE}#member-row",
-        {"team": team, "m": membership, "roles": Role, "feedback": feedback, "ok": ok},
-    )
+    context = {"team": team, "m": membership, "roles": Role, "feedback": feedback, "ok": ok}
+    return render(request, f"{MEMBERS_TEMPLATE}#member-row", {**context, "undo": undo})
 
 
 @require_POST
@@ -194,6 +231,13 @@ def member_role(request: AppRequest, slug: str, pk: int) -> HttpResponse:
 def member_remove(request: AppRequest, slug: str, pk: int) -> HttpResponse:
     team = request.team
     assert team is not None  # with slug_kwarg the decorator sets one or answers 404
+    membership = Membership.objects.select_related("user").filter(team=team, pk=pk).first()
+    if membership is not None and not request.POST.get("confirm"):
+        name = membership.user.get_username()
+        question = f"Remove {name} from {team.name}? They lose access to its LLMs at once."
+        return _ask_first(
+            request, team, membership, {"pk": pk, "remove": True, "question": question}
+        )
     try:
         removed = services.membership_remove(
             actor=request.access, origin=Origin.from_request(request), team=team, membership_id=pk
@@ -208,4 +252,9 @@ def member_remove(request: AppRequest, slug: str, pk: int) -> HttpResponse:
         messages.success(request, f"{removed.user.get_username()} is removed from {team.name}.")
         if removed.user == request.user:
             return redirect("teams:list")
-    return redirect("teams:members", slug=team.slug)
+        # Undo adds them back with the same role (membership_add, its own audit event).
+        request.session[UNDO_KEY] = {"username": removed.user.get_username(), "role": removed.role}
+    members_url = reverse("teams:members", kwargs={"slug": team.slug})
+    if request.htmx:
+        return HttpResponseClientRedirect(members_url)
+    return redirect(members_url)

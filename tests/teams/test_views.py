@@ -222,7 +222,9 @@ def test_changing_a_role_without_javascript_redirects_back(admin_client, team) -
 
 def test_the_last_admin_demoting_themself_gets_a_sentence_in_the_row(admin_client, team) -> None:
     row = Membership.objects.get(user__username="ada")
-    response = admin_client.post(role_url(row), {"role": "viewer"}, headers={"HX-Request": "true"})
+    response = admin_client.post(
+        role_url(row), {"role": "viewer", "confirm": "1"}, headers={"HX-Request": "true"}
+    )
     html = response.content.decode()
     assert response.status_code == 200
     assert "ada is the last admin of Platform, so they can&#x27;t be demoted" in html
@@ -234,14 +236,14 @@ def test_the_last_admin_demoting_themself_gets_a_sentence_in_the_row(admin_clien
 
 def test_the_last_admin_can_not_remove_themself(admin_client, team) -> None:
     row = Membership.objects.get(user__username="ada")
-    response = admin_client.post(f"{MEMBERS}{row.pk}/remove/", follow=True)
+    response = admin_client.post(f"{MEMBERS}{row.pk}/remove/", {"confirm": "1"}, follow=True)
     assert "ada is the last admin of Platform" in response.content.decode()
     assert Membership.objects.filter(pk=row.pk).exists()
 
 
 def test_removing_a_member(admin_client, team) -> None:
     row = Membership.objects.get(user=member("editor", team, username="bo"))
-    response = admin_client.post(f"{MEMBERS}{row.pk}/remove/", follow=True)
+    response = admin_client.post(f"{MEMBERS}{row.pk}/remove/", {"confirm": "1"}, follow=True)
     assert "bo is removed from Platform." in response.content.decode()
     assert not Membership.objects.filter(pk=row.pk).exists()
     assert AuditEvent.objects.get().action == "membership.remove"
@@ -269,6 +271,8 @@ def test_a_forged_role_on_change_is_refused_with_403(admin_client, team) -> None
 def test_an_admin_stepping_down_is_taken_to_the_team_list(admin_client, team) -> None:
     member("admin", team, username="bo")
     row = Membership.objects.get(user__username="ada")
-    response = admin_client.post(role_url(row), {"role": "editor"}, headers={"HX-Request": "true"})
+    response = admin_client.post(
+        role_url(row), {"role": "editor", "confirm": "1"}, headers={"HX-Request": "true"}
+    )
     assert response["HX-Redirect"] == "/teams/"
     assert admin_client.get(MEMBERS).status_code == 403
