@@ -6,18 +6,26 @@ let lastControl = null;
 
 document.addEventListener("htmx:beforeRequest", (event) => {
   lastControl = document.activeElement;
-  // Say at once what is being tried and mark the region busy (the old result goes).
-  const target = event.detail.target;
-  const note = event.detail.elt.dataset && event.detail.elt.dataset.busyNote;
-  if (target && note) {
-    target.setAttribute("aria-busy", "true");
-    target.replaceChildren(Object.assign(document.createElement("p"), {className: "feedback hint busy", textContent: note}));
-  }
+  // Say at once what is being tried and for how long at most, in place of the old result,
+  // and mark the region busy. data-busy-note is on the control (or form) that asks.
+  const elt = event.detail.elt;
+  const note = elt.dataset && elt.dataset.busyNote;
+  if (!note) return;
+  const busy = document.querySelector(elt.dataset.busyRegion);
+  const line = busy && (busy.querySelector("[data-busy-line]") || busy);
+  if (!line) return;
+  busy.setAttribute("aria-busy", "true");
+  const started = Date.now();
+  const say = () => { line.textContent = `${note} (${Math.round((Date.now() - started) / 1000)} s so far)`; };
+  say();
+  elt.busyTimer = setInterval(say, 1000);
 });
 
 document.addEventListener("htmx:afterRequest", (event) => {
-  const target = event.detail.target;
-  if (target && target.isConnected) target.removeAttribute("aria-busy");
+  const elt = event.detail.elt;
+  if (elt.busyTimer) clearInterval(elt.busyTimer);
+  document.querySelectorAll("[aria-busy=true]").forEach((region) => region.removeAttribute("aria-busy"));
+  document.querySelectorAll("[data-busy-line]").forEach((line) => { line.textContent = ""; });
 });
 
 document.addEventListener("htmx:afterSettle", (event) => {

@@ -102,10 +102,6 @@ def test_the_team_switcher_is_readable(page, log_in):
     assert _contrast(page, "#team-switch") >= 4.5
 
 
-def _active_id(page) -> str:
-    return page.evaluate("document.activeElement.id || document.activeElement.tagName")
-
-
 def test_sorting_and_paging_keep_focus_and_say_one_line(page, log_in):
     from llmadmin.llms.models import LLMDefinition
     from llmadmin.teams.models import Team
@@ -126,20 +122,20 @@ def test_sorting_and_paging_keep_focus_and_say_one_line(page, log_in):
     page.get_by_role("link", name="Model").focus()
     page.keyboard.press("Enter")
     expect(page.locator("th:has(#sort-model)")).to_have_attribute("aria-sort", "ascending")
-    assert _active_id(page) == "sort-model"
+    expect(page.locator("#sort-model")).to_be_focused()
     page.keyboard.press("Enter")
     expect(page.locator("th:has(#sort-model)")).to_have_attribute("aria-sort", "descending")
-    assert _active_id(page) == "sort-model"
+    expect(page.locator("#sort-model")).to_be_focused()
 
     page.get_by_role("link", name="Next").focus()
     page.keyboard.press("Enter")
     expect(status).to_have_text("51 LLMs, page 2 of 2.")
     # "Next" is gone on the last page: focus goes to the result line, not to <body>.
-    assert _active_id(page) == "llm-status"
+    expect(page.locator("#llm-status")).to_be_focused()
 
     page.get_by_label("Search").press_sequentially("llm-1", delay=30)
     expect(status).to_have_text("10 LLMs match “llm-1”.")
-    assert _active_id(page) == "llm-q"
+    expect(page.get_by_label("Search")).to_be_focused()
 
 
 def test_a_toggle_keeps_focus_on_its_button(page, log_in, emulator):
@@ -168,3 +164,34 @@ def test_flash_messages_are_a_list_inside_the_live_region(page, log_in, emulator
     # The list stays a list (axe's listitem rule); the live region is its wrapper.
     assert message.evaluate("li => li.parentElement.matches('ul:not([role])')")
     assert message.evaluate("li => li.closest('[role=status]') !== null")
+
+
+def test_a_slow_test_connection_says_what_it_tries_and_stays_on_the_button(
+    page, log_in, model_dns_http
+):
+    from tests.support.fault_server import Fault, fault_server
+
+    log_in("editor")
+    page.goto("/llms/new/")
+    with fault_server(Fault.hang_before_headers(4.0)) as server:
+        port = int(server.base_url.rsplit(":", 1)[1])
+        page.get_by_label("Name", exact=True).fill("gpt-slow")
+        page.get_by_label("Model", exact=True).fill("gpt-4o-mini")
+        page.get_by_label("Endpoint URI", exact=True).fill(
+            f"http://model.test:{port}/v1/chat/completions"
+        )
+        page.get_by_label("Token", exact=True).fill(TOKEN)
+        button = page.get_by_role("button", name="Test connection")
+        button.focus()
+        page.keyboard.press("Enter")
+
+        result = page.locator("#connection-result")
+        expect(result).to_have_attribute("aria-busy", "true")
+        expect(result).to_contain_text("Sending one chat request to the endpoint")
+        expect(result).to_contain_text("gives up after 13 seconds")
+        expect(result).to_have_attribute("aria-busy", "true")
+        # After the answer, the region is no longer busy and focus is back on the button.
+        expect(result).not_to_have_attribute("aria-busy", "true", timeout=15_000)
+        expect(result).not_to_contain_text("Sending one chat request")
+        expect(button).to_be_focused()
+    assert server.hits == 1
