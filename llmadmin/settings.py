@@ -250,6 +250,11 @@ LLMADMIN_DNS_RESOLVER = "llmadmin.llms.uri_policy.system_resolver"
 # Repeats of one refusal (same action, reason, actor or address) within this many seconds are
 # one event plus one summary with their count (audit/refusals.py); 0 writes every one.
 LLMADMIN_AUDIT_COALESCE_SECONDS = env.int("LLMADMIN_AUDIT_COALESCE_SECONDS", default=60)
+# Outside witnesses: a checkpoint (newest event id and MAC) goes to the JSON log stream, logger
+# llmadmin.audit.checkpoint, every this many event ids and at the first event of every this
+# many minutes of the clock (0 turns either off); run `audit_checkpoint` from cron as well.
+LLMADMIN_AUDIT_CHECKPOINT_EVENTS = env.int("LLMADMIN_AUDIT_CHECKPOINT_EVENTS", default=100)
+LLMADMIN_AUDIT_CHECKPOINT_MINUTES = env.int("LLMADMIN_AUDIT_CHECKPOINT_MINUTES", default=15)
 # Proxies (IPs or CIDRs) whose X-Forwarded-For is believed; empty: the peer address is the source.
 LLMADMIN_TRUSTED_PROXIES = env.list("LLMADMIN_TRUSTED_PROXIES", default=[])
 for _proxy in LLMADMIN_TRUSTED_PROXIES:

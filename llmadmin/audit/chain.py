@@ -134,6 +134,41 @@ def head_is_missing() -> bool:
     return not ChainHead.objects.filter(pk=HEAD_PK).exists()
 
 
+CHECKPOINT_LOGGER = "llmadmin.audit.checkpoint"
+checkpoint_logger = logging.getLogger(CHECKPOINT_LOGGER)
+
+
+def emit_checkpoint(event_id: int, mac: str) -> None:
+    """One log line that witnesses the newest event: collected off this machine, it lets
+    `audit_verify --checkpoints FILE` prove that no event up to it was removed since."""
+    checkpoint_logger.info(
+        "Audit checkpoint %s:%s (keep this line off this machine; "
+        "audit_verify --checkpoints checks the log against it).",
+        event_id,
+        mac,
+    )
+
+
+def _checkpoint_due(event: AuditEvent, head: ChainHead) -> bool:
+    """Every LLMADMIN_AUDIT_CHECKPOINT_EVENTS ids, and at the first event of each
+    LLMADMIN_AUDIT_CHECKPOINT_MINUTES window of the clock (cron runs `audit_checkpoint`
+    for the quiet windows). Decided from the ids and one primary-key read: cheap."""
+    every = settings.LLMADMIN_AUDIT_CHECKPOINT_EVENTS
+    previous_id = head.last_event_id or 0
+    if every > 0 and event.pk // every != previous_id // every:
+        return True
+    minutes = settings.LLMADMIN_AUDIT_CHECKPOINT_MINUTES
+    if minutes <= 0:
+        return False
+    previous_at = (
+        AuditEvent.objects.filter(pk=previous_id).values_list("occurred_at", flat=True).first()
+    )
+    window = minutes * 60
+    return previous_at is None or (
+        event.occurred_at.timestamp() // window != previous_at.timestamp() // window
+    )
+
+
 def append(event: AuditEvent) -> AuditEvent:
     """Seal `event` onto the end of the chain and insert it, under the chain's lock.
 
@@ -145,6 +180,10 @@ def append(event: AuditEvent) -> AuditEvent:
         event.prev_mac = head.last_mac
         event.mac = mac_for(event)  # covers prev_mac: seal after setting it
         event.save(force_insert=True)
+        if _checkpoint_due(event, head):
+            # Only once committed: a checkpoint of an event rolled back would be a false alarm.
+            event_id, mac = event.pk, event.mac
+            transaction.on_commit(lambda: emit_checkpoint(event_id, mac))
         head.last_event_id, head.last_mac = event.pk, event.mac
         head.save(update_fields=["last_event_id", "last_mac"])
     return event
