@@ -195,3 +195,16 @@ def test_a_slow_test_connection_says_what_it_tries_and_stays_on_the_button(
         expect(result).not_to_contain_text("Sending one chat request")
         expect(button).to_be_focused()
     assert server.hits == 1
+
+
+def test_the_detail_badge_says_what_vectara_says(page, log_in, emulator):
+    from llmadmin.teams.models import Team
+    from tests.llms.lifecycle_support import seeded
+
+    log_in("editor")
+    llm = seeded(emulator, Team.objects.get(slug="platform"))
+    emulator.store.put({**emulator.store.get(llm.vectara_id), "enabled": False})
+    page.goto(f"/llms/{llm.pk}/")
+    expect(page.locator("#llm-status .badge").first).to_have_text("disabled")
+    expect(page.locator("#llm-status").get_by_role("button")).to_have_text("Enable")
+    expect(page.get_by_role("table").filter(has_text="enabled")).to_be_visible()

@@ -70,6 +70,7 @@ class UpstreamComparison:
 
 
 def _differences(llm: LLMDefinition, upstream: LLM) -> tuple[Difference, ...]:
+    local_caps, upstream_caps = dict(llm.capabilities or {}), dict(upstream.capabilities or {})
     pairs = {
         "name": (llm.name, upstream.name),
         "type": (llm.type, upstream.type),
@@ -79,6 +80,10 @@ def _differences(llm: LLMDefinition, upstream: LLM) -> tuple[Difference, ...]:
         # Built-in LLMs carry no auth at all; neither side has a type to compare.
         "auth type": (llm.auth_type or None, upstream.auth_type),
         "headers": (dict(llm.headers or {}), dict(upstream.headers or {})),
+        "description": (llm.description, upstream.description),
+        # Vectara infers what it was not told: only what the dashboard set can disagree.
+        "capabilities": (local_caps, {k: upstream_caps.get(k) for k in local_caps}),
+        "idle time-out": (llm.idle_timeout_seconds, upstream.idle_timeout_seconds),
     }
     return tuple(Difference(name, a, b) for name, (a, b) in pairs.items() if a != b)
 
@@ -126,8 +131,7 @@ def llm_inspect(
             mark_upstream_state(llm, UpstreamState.MISSING)
             message = (
                 f"Vectara has no LLM {llm.name} any more (404): it was deleted outside the "
-                "dashboard. It is now marked as missing upstream; delete it here, or run a "
-                "sync once it is back."
+                "dashboard. It is now marked as missing upstream."
             )
         else:
             message = (

@@ -92,6 +92,12 @@ def llm_detail(request: AppRequest, pk: int) -> HttpResponse:
     llm = get_object_or_404(visible.select_related("team", "created_by"), pk=pk)
     upstream = services.llm_inspect(origin=Origin.from_request(request), llm=llm)
     flags = llm_flags(request, llm)
+    if upstream.missing:
+        # Vectara has no such LLM: editing or disabling it would fail upstream.
+        flags.update(can_edit=False, can_toggle=False)
+    elif upstream.upstream is not None and upstream.upstream.enabled != llm.enabled:
+        # The badge and its button show Vectara's state; the drift table keeps both sides.
+        llm.enabled = upstream.upstream.enabled
     context = {
         "llm": llm,
         "upstream": upstream,
