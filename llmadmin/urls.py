@@ -1,13 +1,13 @@
 from __future__ import annotations
 
 from django.urls import include, path
-from django.views.generic import RedirectView
 
 from llmadmin.core.views import healthz
 from llmadmin.teams.login import LoginView, LogoutView
+from llmadmin.teams.views import home
 
 urlpatterns = [
-    path("", RedirectView.as_view(pattern_name="llms:list"), name="home"),
+    path("", home, name="home"),
     path("accounts/login/", LoginView.as_view(), name="login"),
     path("accounts/logout/", LogoutView.as_view(), name="logout"),
     path("llms/", include("llmadmin.llms.urls")),

@@ -13,6 +13,7 @@ from django import forms
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
 from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
 
 from llmadmin.audit.models import Outcome
 from llmadmin.audit.recorder import Origin, Target, record, refuse
@@ -91,6 +92,13 @@ def _locked_now(origin: Origin, username: str) -> str:
 class LoginView(auth_views.LoginView):
     form_class = ThrottledAuthenticationForm
     redirect_authenticated_user = True
+
+    def get_default_redirect_url(self) -> str:
+        # Someone in no team lands on Teams, which explains, not on a 403 from the LLMs.
+        user = self.request.user
+        if not user.is_superuser and not user.memberships.exists():  # type: ignore[union-attr]
+            return reverse("teams:list")
+        return super().get_default_redirect_url()
 
     def form_valid(self, form: AuthenticationForm) -> HttpResponse:
         response = super().form_valid(form)

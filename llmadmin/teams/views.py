@@ -26,6 +26,13 @@ MEMBERS_TEMPLATE = "teams/member_list.html"
 
 @require_safe
 @login_required
+def home(request: AppRequest) -> HttpResponse:
+    """The LLMs, or for someone in no team the Teams page that says why there is nothing."""
+    return redirect("llms:list" if request.access.teams else "teams:list")
+
+
+@require_safe
+@login_required
 def team_list(request: AppRequest) -> HttpResponse:
     return _team_list_page(request, TeamCreateForm())
 
