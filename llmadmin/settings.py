@@ -6,6 +6,7 @@ Every variable is documented in README.md and .env.example.
 from __future__ import annotations
 
 import ipaddress
+import sys
 from pathlib import Path
 
 import environ
@@ -128,6 +129,16 @@ DATABASES["default"].setdefault("ATOMIC_REQUESTS", False)
 DATABASES["default"].setdefault("CONN_MAX_AGE", 60)
 DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+# Least privilege on PostgreSQL (README "Audit log: witnesses and database roles"): with
+# MIGRATION_DATABASE_URL set, `manage.py migrate` (and so `make serve`) connects as that role,
+# which owns the tables, and then grants DATABASE_URL's role only what the app needs: on the
+# audit tables, INSERT and SELECT (and the head's append), so it can't drop their triggers.
+LLMADMIN_APP_DATABASE_USER = str(DATABASES["default"].get("USER", ""))
+if env.str("MIGRATION_DATABASE_URL", default="") and sys.argv[1:2] == ["migrate"]:
+    DATABASES["default"] = {
+        **DATABASES["default"],
+        **environment.database(env, "MIGRATION_DATABASE_URL", default=""),
+    }
 
 CACHES = {
     "default": environment.cache(env, "CACHE_URL", default="locmemcache://llmadmin"),
