@@ -208,3 +208,52 @@ def test_the_detail_badge_says_what_vectara_says(page, log_in, emulator):
     expect(page.locator("#llm-status .badge").first).to_have_text("disabled")
     expect(page.locator("#llm-status").get_by_role("button")).to_have_text("Enable")
     expect(page.get_by_role("table").filter(has_text="enabled")).to_be_visible()
+
+
+def test_on_a_phone_rows_are_cards_and_nothing_scrolls_sideways(page, log_in, emulator):
+    from llmadmin.teams.models import Team
+    from tests.llms.lifecycle_support import seeded
+
+    log_in("admin")
+    llm = seeded(emulator, Team.objects.get(slug="platform"))
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto("/llms/")
+    button = page.get_by_role("button", name="Disable gpt-team")
+    expect(button).to_be_in_viewport()
+    box = page.locator(f"#llm-{llm.pk}").bounding_box()
+    assert box is not None and box["width"] <= 390
+    expect(page.locator(f"#llm-{llm.pk} td[data-label=Status]")).to_be_visible()
+    for path in ("/llms/", "/audit/", f"/llms/{llm.pk}/", "/teams/"):
+        page.goto(path)
+        wide = page.evaluate("document.documentElement.scrollWidth")
+        assert wide <= 390, f"{path} scrolls sideways ({wide} px)"
+
+
+def test_at_1280_the_list_uses_the_width_it_needs(page, log_in, emulator):
+    from llmadmin.teams.models import Team
+    from tests.llms.lifecycle_support import seeded
+
+    log_in("editor")
+    llm = seeded(emulator, Team.objects.get(slug="platform"))
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.goto("/llms/")
+    row = page.locator(f"#llm-{llm.pk}")
+    # One line per row: no cell wraps its name, type or date.
+    assert row.evaluate("r => r.getBoundingClientRect().height") < 60
+    assert page.locator("main").evaluate("m => m.getBoundingClientRect().width") > 896
+
+
+def test_dark_mode_follows_the_system_with_readable_text_and_focus(page, log_in):
+    log_in("editor")
+    page.emulate_media(color_scheme="dark")
+    page.goto("/llms/new/")
+    background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert background == "rgb(16, 20, 28)"
+    assert _contrast(page, "body") >= 7
+    name = page.get_by_label("Name", exact=True)
+    name.focus()
+    ring = name.evaluate("e => getComputedStyle(e).outlineColor")
+    assert ring == "rgb(142, 164, 255)"  # #8ea4ff: 7.6:1 on the dark page
+    page.emulate_media(color_scheme="light")
+    name.focus()
+    assert name.evaluate("e => getComputedStyle(e).outlineColor") == "rgb(59, 91, 219)"

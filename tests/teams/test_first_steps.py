@@ -22,7 +22,7 @@ def test_someone_in_no_team_lands_on_teams_with_an_explanation(client, db) -> No
 def test_a_new_team_is_offered_a_first_sync(client, team) -> None:
     client.force_login(member("admin", team, username="ada"))
     html = client.get("/llms/").content.decode()
-    assert 'first <a href="/llms/sync/">sync with Vectara</a>' in html
+    assert '<a href="/llms/sync/">Run a first sync</a>' in html
 
 
 def test_the_audit_event_page_links_back_to_the_filtered_list(client, team) -> None:
