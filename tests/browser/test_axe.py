@@ -1,0 +1,59 @@
+"""Issue 17: axe-core on every page, for each role, on a desk and on a phone.
+
+axe finds what a machine can (names, roles, contrast, list markup); the other browser tests
+check what it can't (focus, scroll, what is announced). Zero serious or critical violations."""
+
+from __future__ import annotations
+
+import pytest
+from axe_playwright_python.sync_playwright import Axe
+
+from llmadmin.audit.models import AuditEvent
+from llmadmin.teams.models import Team
+from tests.llms.lifecycle_support import seeded
+
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("dns_records")]
+
+SIZES = {"desk": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
+AXE = Axe()
+
+
+def _pages(llm_pk: int, event_pk: int) -> list[str]:
+    return [
+        "/llms/",
+        "/llms/?q=gpt",
+        "/llms/new/",
+        f"/llms/{llm_pk}/",
+        f"/llms/{llm_pk}/edit/",
+        f"/llms/{llm_pk}/delete/",
+        "/llms/sync/",
+        "/audit/",
+        f"/audit/{event_pk}/",
+        "/teams/",
+        "/teams/platform/members/",
+    ]
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("role", ["viewer", "editor", "auditor", "admin"])
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_every_page_has_no_serious_violation(page, log_in, emulator, role, size, scheme):
+    log_in(role)
+    llm = seeded(emulator, Team.objects.get(slug="platform"))
+    page.set_viewport_size(SIZES[size])
+    page.emulate_media(color_scheme=scheme)
+    page.goto(f"/llms/{llm.pk}/edit/")  # leaves an event (a refusal for a viewer) to show
+    event = AuditEvent.objects.order_by("-id").first()
+    found: dict[str, list[str]] = {}
+    for path in _pages(llm.pk, event.pk if event else 1):
+        page.goto(path)
+        results = AXE.run(page)
+        assert results.response["testEngine"]["name"] == "axe-core"  # it really ran
+        serious = [
+            f"{v['id']}: {[n['target'] for n in v['nodes']][:3]}"
+            for v in results.response["violations"]
+            if v["impact"] in ("serious", "critical")
+        ]
+        if serious:
+            found[path] = serious
+    assert found == {}
