@@ -257,3 +257,12 @@ def test_dark_mode_follows_the_system_with_readable_text_and_focus(page, log_in)
     page.emulate_media(color_scheme="light")
     name.focus()
     assert name.evaluate("e => getComputedStyle(e).outlineColor") == "rgb(59, 91, 219)"
+
+
+def test_the_create_form_keeps_advanced_sections_closed_until_wanted(page, log_in):
+    log_in("editor")
+    page.goto("/llms/new/")
+    idle = page.get_by_label("Idle time-out (seconds)", exact=True)
+    expect(idle).to_be_hidden()
+    page.locator("summary", has_text="Test call and time-out").click()
+    expect(idle).to_be_visible()
