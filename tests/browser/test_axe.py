@@ -57,3 +57,19 @@ def test_every_page_has_no_serious_violation(page, log_in, emulator, role, size,
         if serious:
             found[path] = serious
     assert found == {}
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_the_log_in_page_and_its_refusal_have_no_serious_violation(browser, live_server, size):
+    context = browser.new_context(base_url=live_server.url, viewport=SIZES[size])
+    page = context.new_page()
+    page.goto("/accounts/login/")
+    first = AXE.run(page).response["violations"]
+    page.get_by_label("Username").fill("nobody")
+    page.get_by_label("Password").fill("wrong")
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_selector(".alert.error")
+    second = AXE.run(page).response["violations"]
+    context.close()
+    serious = [v["id"] for v in first + second if v["impact"] in ("serious", "critical")]
+    assert serious == []
