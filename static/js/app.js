@@ -28,7 +28,12 @@ document.addEventListener("htmx:afterRequest", (event) => {
   document.querySelectorAll("[data-busy-line]").forEach((line) => { line.textContent = ""; });
 });
 
-document.addEventListener("htmx:afterSettle", (event) => {
+document.addEventListener("htmx:afterSettle", () => {
+  // Once the swaps of this request (out-of-band ones included) have all settled.
+  setTimeout(restoreFocus, 0);
+});
+
+function restoreFocus() {
   // A button disabled while it waits loses focus to <body>: give it back, or to its
   // successor with the same id when the swap replaced it.
   const active = document.activeElement;
@@ -42,7 +47,8 @@ document.addEventListener("htmx:afterSettle", (event) => {
     const fallback = document.querySelector("[data-focus-fallback]");
     if (fallback) fallback.focus({preventScroll: true});
   }
-});
+  lastControl = null;
+}
 
 document.addEventListener("htmx:afterSettle", (event) => {
   // An inline check (URI, JSON) replaces the field's old error from the last submit.
