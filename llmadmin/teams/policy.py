@@ -154,10 +154,8 @@ class PermissionPolicy:
         self, who: Actor, action: Action, llm: LLMDefinition
     ) -> bool:
         """May the person do `action` to this LLM? No one changes one built into Vectara."""
-        if llm.ownership == "platform" and action not in BUILTIN_ACTIONS:
-            return False
         if llm.ownership == "platform":
-            return access_of(who).signed_in
+            return action in BUILTIN_ACTIONS and access_of(who).signed_in
         return self.user_has_permission(who, action, llm.team)
 
     def teams_user_has_permission_for(self, who: Actor, action: Action) -> list[Team]:

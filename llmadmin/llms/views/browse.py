@@ -66,21 +66,19 @@ def llm_list(request: AppRequest) -> HttpResponse:
         page=request.GET.get("page"),
         include_unowned=is_org_admin,
     )
-    # Rows of the team's list all share this; built-in rows never get buttons.
-    can_toggle = policy.user_has_permission(
-        request.access, Action.LLM_TOGGLE, team if listing.scope == "team" else None
-    )
     context = {
         "listing": listing,
-        "can_toggle": can_toggle,
+        # Rows of the team's list all share this; built-in rows never get buttons.
+        "can_toggle": policy.user_has_permission(
+            request.access, Action.LLM_TOGGLE, team if listing.scope == "team" else None
+        ),
         "can_create": policy.user_has_permission(request.access, Action.LLM_CREATE, team),
         "can_sync": policy.user_has_permission(request.access, Action.LLM_SYNC, team),
         "is_org_admin": is_org_admin,
     }
-    fragment = wants_fragment(request)
-    context["fragment"] = fragment  # its answer carries the sort out of band to the form
-    template = f"{LIST_TEMPLATE}#results" if fragment else LIST_TEMPLATE
-    return render(request, template, context)
+    # A fragment's answer also carries the sort out of band to the search form.
+    context["fragment"] = fragment = wants_fragment(request)
+    return render(request, f"{LIST_TEMPLATE}#results" if fragment else LIST_TEMPLATE, context)
 
 
 @require_safe
