@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from io import StringIO
 
+import pytest
+from django.core.management import CommandError, call_command
 from django.db import connection as default_connection
 from django.db.backends.base.base import BaseDatabaseWrapper
 
@@ -63,3 +66,17 @@ def reset_log(connection: BaseDatabaseWrapper = default_connection) -> None:
         cursor.execute(
             "INSERT INTO audit_chainhead (id, last_event_id, last_mac) VALUES (1, NULL, '')"
         )
+
+
+def verify(*args: str) -> str:
+    """What `manage.py audit_verify` says of an intact log."""
+    out = StringIO()
+    call_command("audit_verify", *args, "--chunk-size", "2", stdout=out)
+    return out.getvalue()
+
+
+def broken(*args: str) -> str:
+    """The sentence `manage.py audit_verify` fails with."""
+    with pytest.raises(CommandError) as failure:
+        verify(*args)
+    return str(failure.value)

@@ -7,28 +7,9 @@ from django.core.management import CommandError, call_command
 
 from llmadmin.audit.models import AuditEvent
 from tests.audit.factories import event
-from tests.audit.support import append_only_lifted, raw, reset_log
+from tests.audit.support import append_only_lifted, broken, raw, verify
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def fresh_log() -> None:
-    # PostgreSQL's id sequence outlives the rollback of earlier tests; start as a new database.
-    with append_only_lifted():
-        reset_log()
-
-
-def verify(*args: str) -> str:
-    out = StringIO()
-    call_command("audit_verify", *args, "--chunk-size", "2", stdout=out)
-    return out.getvalue()
-
-
-def broken(*args: str) -> str:
-    with pytest.raises(CommandError) as failure:
-        verify(*args)
-    return str(failure.value)
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_log")]
 
 
 def checkpoint() -> str:

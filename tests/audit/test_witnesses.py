@@ -10,7 +10,7 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
-from django.core.management import CommandError, call_command
+from django.core.management import call_command
 from django.db import connection, transaction
 from django.test import override_settings
 
@@ -19,33 +19,14 @@ from llmadmin.audit.models import AuditEvent, Outcome
 from llmadmin.core.logging import JsonFormatter
 from llmadmin.llms.models import LLMDefinition
 from tests.audit.factories import event
-from tests.audit.support import append_only_lifted, raw, reset_log
+from tests.audit.support import append_only_lifted, broken, raw, verify
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def fresh_log() -> None:
-    # PostgreSQL's id sequence outlives the rollback of earlier tests; start as a new database.
-    with append_only_lifted():
-        reset_log()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_log")]
 
 
 @pytest.fixture
 def five() -> list[AuditEvent]:
     return [event(message=f"event {n}") for n in range(5)]
-
-
-def verify(*args: str) -> str:
-    out = StringIO()
-    call_command("audit_verify", *args, "--chunk-size", "2", stdout=out)
-    return out.getvalue()
-
-
-def broken(*args: str) -> str:
-    with pytest.raises(CommandError) as failure:
-        verify(*args)
-    return str(failure.value)
 
 
 def witness_file(tmp_path: Path, *events: AuditEvent) -> str:
