@@ -9,10 +9,22 @@ import os
 # set BIND=0.0.0.0:8000 (or the instance's private address) behind a load balancer.
 bind = os.environ.get("BIND") or f"127.0.0.1:{os.environ.get('PORT') or 8000}"
 workers = int(os.environ.get("WEB_CONCURRENCY") or 2)
-# Creating an LLM waits for Vectara, which tests the model first (VECTARA_READ_TIMEOUT, 30 s
-# by default): a worker must outlive that, or gunicorn kills it mid-request.
+# Threads, because requests mostly wait on Vectara (which tests a model before it answers a
+# create, for seconds) or on a model endpoint: a waiting thread holds no other request up.
+# Django's ORM is synchronous, so threads need no rewrite; each keeps its own database
+# connection and Vectara session. LLMADMIN_OUTBOUND_PER_PROCESS (settings) keeps two of
+# them free for pages however many calls wait.
+worker_class = "gthread"
+threads = int(os.environ.get("GUNICORN_THREADS") or 8)
+# With threads, the master restarts a worker only when its process stops answering, never
+# for one long request; Vectara's own time-outs bound those.
 timeout = int(os.environ.get("GUNICORN_TIMEOUT") or 60)
-graceful_timeout = 30
+# A restart (deploy, SIGTERM) lets a request in flight finish: a create waits at most for
+# Vectara's answer and, after a time-out, one more call to find out whether it was made.
+_vectara_call = float(os.environ.get("VECTARA_CONNECT_TIMEOUT") or 3.05) + float(
+    os.environ.get("VECTARA_READ_TIMEOUT") or 30
+)
+graceful_timeout = int(2 * _vectara_call) + 10
 keepalive = 5
 # Load the app once in the master: a bad environment stops start-up with wsgi.py's one line
 # instead of workers failing and being restarted forever, and workers share the memory.

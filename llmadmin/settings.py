@@ -81,6 +81,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "llmadmin.teams.middleware.AccessMiddleware",
+    "llmadmin.core.in_flight.PersonMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -248,6 +249,14 @@ if VECTARA_API_KEY and not (
     )
 VECTARA_CONNECT_TIMEOUT = env.float("VECTARA_CONNECT_TIMEOUT", default=3.05)
 VECTARA_READ_TIMEOUT = env.float("VECTARA_READ_TIMEOUT", default=30.0)
+
+# --- Outbound calls in flight (llmadmin/core/in_flight.py) -------------------------------------
+# Per process, below gunicorn's GUNICORN_THREADS (gunicorn.conf.py), so that threads are left
+# for pages while calls wait on a slow Vectara; per person, so one person can't take them all.
+LLMADMIN_OUTBOUND_PER_PROCESS = env.int(
+    "LLMADMIN_OUTBOUND_PER_PROCESS", default=max(1, env.int("GUNICORN_THREADS", default=8) - 2)
+)
+LLMADMIN_OUTBOUND_PER_PERSON = env.int("LLMADMIN_OUTBOUND_PER_PERSON", default=2)
 
 # --- LLM endpoint URI policy (see llmadmin/llms/uri_policy/) -----------------------------
 # Plain http is refused unless the operator trusts the network the model server is on.

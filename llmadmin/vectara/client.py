@@ -27,8 +27,17 @@ from django.views.decorators.debug import sensitive_variables
 from requests.adapters import HTTPAdapter
 from urllib3 import exceptions as urllib3_errors
 
+from llmadmin.core import in_flight
+
 from .contract import MASK, SECRET_AUTH_FIELDS
-from .errors import ConnectionFailed, InvalidResponse, TimedOut, VectaraError, error_for_response
+from .errors import (
+    Busy,
+    ConnectionFailed,
+    InvalidResponse,
+    TimedOut,
+    VectaraError,
+    error_for_response,
+)
 from .types import LLM, LLMPage
 
 logger = logging.getLogger(__name__)
@@ -240,9 +249,10 @@ class VectaraClient:
         """One request, one log line, and either the parsed answer or a VectaraError."""
         started, mutating, status = time.monotonic(), method != "GET", None
         try:
-            resp = self._send(method, path, params, body)
-            with resp:
-                status, raw = resp.status_code, _read_body(resp, mutating)
+            with in_flight.slot():
+                resp = self._send(method, path, params, body)
+                with resp:
+                    status, raw = resp.status_code, _read_body(resp, mutating)
             if status not in ok:  # 3xx included: redirects are never followed
                 content_type = resp.headers.get("Content-Type", "")
                 raise error_for_response(
@@ -254,6 +264,9 @@ class VectaraClient:
                     redact=self._redactor(body),
                 )
             result = status if parse is None else parse(_json(raw))  # no body: its status
+        except in_flight.Busy as busy:
+            _log(method, path, started, None, busy)
+            raise Busy(detail=str(busy)) from None
         except VectaraError as error:
             if error.status is None and status is not None:  # from parsing a 2xx answer
                 error = InvalidResponse(status=status, maybe_applied=mutating, detail=error.detail)

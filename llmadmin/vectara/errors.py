@@ -41,8 +41,10 @@ class VectaraError(Exception):
         messages: Iterable[str] = (),
         maybe_applied: bool = False,
         detail: str = "",
+        retry_after: int | None = None,
     ) -> None:
         self.status = status
+        self.retry_after = retry_after  # seconds Vectara asked us to wait (429, 503)
         self.request_id = request_id
         self.messages = tuple(messages)
         self.maybe_applied = maybe_applied
@@ -118,10 +120,6 @@ class Conflict(VectaraError):
 
 
 class RateLimited(VectaraError):
-    def __init__(self, *, retry_after: int | None = None, **kwargs: object) -> None:
-        self.retry_after = retry_after
-        super().__init__(**kwargs)  # type: ignore[arg-type]
-
     def _headline(self, action: str) -> str:
         if self.retry_after is None:
             when = "Wait a minute and try again."
@@ -143,6 +141,13 @@ class ServerError(VectaraError):
 class UnexpectedStatus(VectaraError):
     def _headline(self, action: str) -> str:
         return f"Vectara gave an unexpected answer ({self.status}) when trying to {action}."
+
+
+class Busy(VectaraError):
+    """Not sent: too many calls wait on Vectara already (llmadmin/core/in_flight.py)."""
+
+    def _headline(self, action: str) -> str:
+        return self.detail
 
 
 class InvalidResponse(VectaraError):
@@ -239,6 +244,7 @@ def error_for_response(
         "messages": tuple(redact(m) for m in _strings(data.get("messages"))),
         "maybe_applied": maybe_applied,
         "detail": detail,
+        "retry_after": parse_retry_after(retry_after),
     }
     if status == 400:
         raw_fields = data.get("field_errors")
@@ -247,6 +253,6 @@ def error_for_response(
             field_errors={str(k): redact(str(v)) for k, v in fields.items()}, **common
         )
     if status == 429:
-        return RateLimited(retry_after=parse_retry_after(retry_after), **common)
+        return RateLimited(**common)  # type: ignore[arg-type]
     cls = _BY_STATUS.get(status) or (ServerError if status >= 500 else UnexpectedStatus)
     return cls(**common)  # type: ignore[arg-type]

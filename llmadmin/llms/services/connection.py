@@ -13,6 +13,7 @@ from urllib.parse import urljoin, urlsplit
 from django.views.decorators.debug import sensitive_variables
 
 from llmadmin.audit.recorder import Attempt, Origin, Target
+from llmadmin.core import in_flight
 from llmadmin.teams.models import Team
 from llmadmin.teams.policy import Action, Actor, policy
 from llmadmin.vectara.contract import SECRET_AUTH_FIELDS
@@ -98,16 +99,21 @@ def llm_test_connection(
     parts = urlsplit(uri_check.uri)
     path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     *others, last = uri_check.addresses[:MAX_ADDRESSES_TRIED]
-    for address in [*others, last]:
-        where = outbound.Target(parts.scheme, uri_check.host, uri_check.port, address, path)
-        try:
-            answer = outbound.post(where, body=body, headers=headers, ca_certs=ca_certs)
-        except outbound.OutboundError as exc:
-            if exc.kind in ("refused", "unreachable") and address != last:
-                continue
-            message = _no_answer(exc, uri_check, address)
-            return _audited(attempt, ConnectionResult(False, message, exc.kind, address=address))
-        return _audited(attempt, _answered(answer, uri_check, address, secrets))
+    try:
+        with in_flight.slot():
+            for address in [*others, last]:
+                where = outbound.Target(parts.scheme, uri_check.host, uri_check.port, address, path)
+                try:
+                    answer = outbound.post(where, body=body, headers=headers, ca_certs=ca_certs)
+                except outbound.OutboundError as exc:
+                    if exc.kind in ("refused", "unreachable") and address != last:
+                        continue
+                    message = _no_answer(exc, uri_check, address)
+                    result = ConnectionResult(False, message, exc.kind, address=address)
+                    return _audited(attempt, result)
+                return _audited(attempt, _answered(answer, uri_check, address, secrets))
+    except in_flight.Busy as busy:
+        return _audited(attempt, ConnectionResult(False, str(busy), "busy"))
     raise AssertionError("unreachable: the last address always returns")
 
 
