@@ -8,7 +8,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: install run test lint format serve clean bench
+.PHONY: install run test lint format serve worker clean bench
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -29,6 +29,11 @@ run: install
 # off, static files collected for WhiteNoise, migrations applied. README "Deployment".
 serve: install
 	@bin/serve
+
+# A queue worker (syncs, their retries, the scheduled sync): run one or more beside `make
+# serve`, on any machine that reaches the database. README "Jobs".
+worker: install
+	$(PY) manage.py run_jobs
 
 lint: install
 	$(VENV)/bin/ruff check .

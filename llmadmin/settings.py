@@ -67,6 +67,8 @@ INSTALLED_APPS = [
     "llmadmin.audit",
     "llmadmin.vectara",
     "axes",  # log-in throttling (see "Log-in throttling" below)
+    "django_tasks",  # the job queue (see "Jobs" below)
+    "django_tasks_db",
     "emulator",  # the Vectara emulator: development/test upstream, not product code
 ]
 
@@ -257,6 +259,17 @@ LLMADMIN_OUTBOUND_PER_PROCESS = env.int(
     "LLMADMIN_OUTBOUND_PER_PROCESS", default=max(1, env.int("GUNICORN_THREADS", default=8) - 2)
 )
 LLMADMIN_OUTBOUND_PER_PERSON = env.int("LLMADMIN_OUTBOUND_PER_PERSON", default=2)
+
+# --- Jobs (llmadmin/llms/tasks.py), run by `manage.py run_jobs` -----------------------------
+# The queue is a table in the app's database: PostgreSQL in production, shared by every
+# worker and instance; SQLite for `make run`, which starts a worker beside the dashboard.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# A sync that fails in a way that may pass is tried again, at most this many times in all,
+# after LLMADMIN_JOB_RETRY_SECONDS, doubling each time (or Vectara's Retry-After, if longer).
+LLMADMIN_JOB_ATTEMPTS = env.int("LLMADMIN_JOB_ATTEMPTS", default=4)
+LLMADMIN_JOB_RETRY_SECONDS = env.int("LLMADMIN_JOB_RETRY_SECONDS", default=30)
+# The scheduled sync, which records LLMs changed outside the dashboard (llm.drift); 0: off.
+LLMADMIN_SYNC_EVERY_MINUTES = env.int("LLMADMIN_SYNC_EVERY_MINUTES", default=60)
 
 # --- LLM endpoint URI policy (see llmadmin/llms/uri_policy/) -----------------------------
 # Plain http is refused unless the operator trusts the network the model server is on.

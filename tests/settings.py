@@ -24,3 +24,6 @@ STORAGES = {
 }
 LLMADMIN_DNS_RESOLVER = "tests.support.dns.resolve"
 VECTARA_API_KEY = "test-dashboard-key"
+# Tests start syncs themselves; a worker started by a test must not add a scheduled one.
+LLMADMIN_SYNC_EVERY_MINUTES = 0
+LLMADMIN_JOB_RETRY_SECONDS = 0

@@ -124,3 +124,50 @@ class LLMDefinition(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("llms:detail", args=[self.pk])
+
+
+class SyncRun(models.Model):
+    """One sync with Vectara, from being asked for until its job ends: the progress the sync
+    page shows, and the lock that keeps a second sync from starting while it is active."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "waiting for a worker"
+        RUNNING = "running", "running"
+        WAITING = "waiting", "waiting to try again"
+        DONE = "done", "finished"
+        FAILED = "failed", "failed"
+
+    class Trigger(models.TextChoices):
+        PERSON = "person", "a person"
+        SCHEDULE = "schedule", "the schedule"
+        COMMAND = "command", "manage.py sync_llms"
+
+    trigger = models.CharField(max_length=16, choices=Trigger.choices)
+    state = models.CharField(max_length=16, choices=State.choices, default=State.QUEUED)
+    # True until the run ends; the unique constraint below allows one active run at a time.
+    active = models.BooleanField(default=True)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    team = models.ForeignKey(Team, null=True, blank=True, on_delete=models.SET_NULL)
+    # Who asked and from where (audit.recorder.Origin), for the event the job writes.
+    origin = models.JSONField(default=dict)
+    attempts = models.PositiveIntegerField(default=0)
+    pages = models.PositiveIntegerField(default=0)
+    fetched = models.PositiveIntegerField(default=0)
+    message = models.TextField(blank=True)  # the last sentence worth showing about it
+    created_at = models.DateTimeField(auto_now_add=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)  # its worker's last sign of life
+    retry_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["active"], condition=models.Q(active=True), name="one_sync_at_a_time"
+            )
+        ]
+        indexes = [models.Index(fields=["-created_at"], name="syncrun_newest")]
+
+    def __str__(self) -> str:
+        return f"sync {self.pk} ({self.state})"

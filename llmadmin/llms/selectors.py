@@ -9,7 +9,7 @@ from llmadmin.audit.models import AuditEvent
 from llmadmin.teams.models import Team
 from llmadmin.teams.policy import Access, Action, policy
 
-from .models import LLMDefinition, Ownership
+from .models import LLMDefinition, Ownership, SyncRun
 
 PAGE_SIZE = 50
 SEARCH_MAX_LENGTH = 100
@@ -107,6 +107,14 @@ def llm_history(
     if not readable:
         return None
     return events.filter(team_id__in=readable).order_by("-id")[:limit]
+
+
+def sync_run(pk: int | None = None) -> SyncRun | None:
+    """The sync with this id, else the active one, else the newest."""
+    runs = SyncRun.objects.select_related("started_by")
+    if pk is not None:
+        return runs.filter(pk=pk).first()
+    return runs.filter(active=True).first() or runs.order_by("-created_at").first()
 
 
 def llm_last_sync() -> AuditEvent | None:

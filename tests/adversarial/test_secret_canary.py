@@ -184,9 +184,11 @@ def test_a_canary_in_every_secret_field_reaches_vectara_and_nothing_else(
         auth.setdefault("value", canary())
         emulator.store.put(upstream_record(f"outside-{auth['type']}", auth=auth))
     witness("sync page", web.get("/llms/sync/"))
-    witness("sync", web.post("/llms/sync/", {"sync_id": "00000000-0000-4000-8000-000000000001"}))
-    witness("sync htmx", web.post("/llms/sync/", {}, HTTP_HX_REQUEST="true"))
+    witness("sync", web.post("/llms/sync/", {}))
+    witness("sync refused", web.post("/llms/sync/", {}, HTTP_HX_REQUEST="true"))
     command_output = StringIO()
+    call_command("run_jobs", once=True, stdout=command_output, stderr=command_output)
+    witness("sync done", web.get("/llms/sync/"))
     call_command("sync_llms", stdout=command_output, stderr=command_output)
     witness.seen.append(("sync_llms output", command_output.getvalue()))
 

@@ -274,7 +274,7 @@ def test_an_llm_with_markup_in_every_field_is_shown_as_text(world, emulator) -> 
     root.force_login(world["root"])
     synced = root.post("/llms/sync/", {})
     assert synced.status_code == 302
-    call_command("sync_llms", stdout=StringIO())
+    call_command("run_jobs", once=True, stdout=StringIO())
     llm = LLMDefinition.objects.get(name=HOSTILE_NAME)
     assert llm.description == HOSTILE_DESCRIPTION  # stored as given: escaping is the page's job
 

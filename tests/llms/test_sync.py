@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-import uuid
 from io import StringIO
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.test import Client
+from django_tasks_db.models import DBTaskResult
 
 from emulator import PLATFORM_LLMS
 from llmadmin.audit.models import AuditEvent
 from llmadmin.audit.recorder import Origin
 from llmadmin.core.errors import ApplicationError
-from llmadmin.llms.models import LLMDefinition
+from llmadmin.llms.models import LLMDefinition, SyncRun
 from llmadmin.llms.services import ActionDenied, llm_assign, llm_sync
 from tests.llms.lifecycle_support import FAULTS, TOKEN, local_copy, upstream_record
 from tests.support.fault_server import Fault, fault_server, refused_url
@@ -58,9 +59,18 @@ def test_a_sync_over_several_pages_reconciles_every_case(editor, team, emulator)
     assert (gone.upstream_state, gone.team) == ("missing", team)  # marked, not deleted
     builtin = LLMDefinition.objects.get(vectara_id=PLATFORM_LLMS[0]["id"])
     assert (builtin.ownership, builtin.team) == ("platform", None)
-    event = AuditEvent.objects.get()
-    assert (event.action, event.outcome) == ("llm.sync", "success")
+    event = AuditEvent.objects.get(action="llm.sync")
+    assert event.outcome == "success"
     assert event.details["added"] == 113 and event.details["gone"] == 1
+    # Each LLM changed or deleted outside the dashboard is named in its own history.
+    drift = {e.target_label: e for e in AuditEvent.objects.filter(action="llm.drift")}
+    assert sorted(drift) == ["gpt-changed", "gpt-gone", "gpt-kept"]
+    changes = drift["gpt-changed"].details
+    assert (changes["before"]["model"], changes["before"]["enabled"]) == ("gpt-4o", True)
+    assert (changes["after"]["model"], changes["after"]["enabled"]) == ("gpt-4.1", False)
+    assert drift["gpt-changed"].message.startswith("Changed in Vectara outside the dashboard:")
+    assert drift["gpt-gone"].details["after"] == {"upstream_state": "missing"}
+    assert drift["gpt-gone"].team_id == team.pk
 
     # Run again: nothing left to change.
     again = llm_sync(actor=editor, origin=ORIGIN, team=team)
@@ -164,7 +174,7 @@ def test_an_llm_whose_name_only_looks_like_a_local_one_is_skipped(
     assert summary.skipped == [upstream_name]
     customer = LLMDefinition.objects.filter(ownership="customer")
     assert list(customer.values_list("name", flat=True)) == ["gpt-x"]
-    assert AuditEvent.objects.get().outcome == "success"
+    assert AuditEvent.objects.get(action="llm.sync").outcome == "success"
 
 
 def test_only_org_admins_assign(team, emulator) -> None:
@@ -205,50 +215,69 @@ def test_the_command_fails_with_the_sentence(settings, db) -> None:
 # --- the page -------------------------------------------------------------------------------
 
 
-def test_the_sync_page_runs_a_sync_and_reports_progress(editor_client, team, emulator) -> None:
-    page = editor_client.get("/llms/sync/")
-    sync_id = page.context["sync_id"]
-    assert "Sync now" in page.content.decode()
-    # Before the POST arrives the progress says it is starting and asks again.
-    early = editor_client.get(f"/llms/sync/progress/?sync_id={sync_id}").content.decode()
-    assert "Starting the sync" in early and 'hx-trigger="load delay:500ms"' in early
+def run_jobs() -> None:
+    """What a worker does: run every job that is due now (the real queue and worker)."""
+    call_command("run_jobs", once=True, verbosity=0)
+
+
+def test_the_sync_page_queues_a_sync_and_follows_it(editor_client, team, emulator) -> None:
+    page = editor_client.get("/llms/sync/").content.decode()
+    assert "Sync now" in page and "hx-trigger" not in page  # nothing to follow yet
 
     emulator.store.put(upstream_record("outside"))
-    response = editor_client.post(
-        "/llms/sync/", {"sync_id": str(sync_id)}, headers={"HX-Request": "true"}
-    )
+    response = editor_client.post("/llms/sync/", headers={"HX-Request": "true"})
     html = response.content.decode()
-    assert "Sync finished: 4 added" in html and "<html" not in html
-    # The next click gets a new id, swapped out of band into the form.
-    assert 'hx-swap-oob="true"' in html and str(sync_id) not in html
+    # The answer comes before Vectara is asked: the job waits on the queue.
+    assert "waiting for a worker" in html and "<html" not in html
+    assert LLMDefinition.objects.count() == 0
+    run = SyncRun.objects.get()
+    assert f'hx-get="/llms/sync/progress/?run={run.pk}"' in html
 
-    done = editor_client.get(f"/llms/sync/progress/?sync_id={sync_id}&n=3").content.decode()
-    assert "All pages fetched and saved." in done and "hx-trigger" not in done
+    run_jobs()
 
-
-def test_progress_is_private_to_the_person_who_synced(client, editor_client, team, emulator):
-    sync_id = uuid.uuid4()
-    editor_client.post("/llms/sync/", {"sync_id": str(sync_id)}, headers={"HX-Request": "true"})
-    client.force_login(member("editor", team, username="other"))
-    html = client.get(f"/llms/sync/progress/?sync_id={sync_id}").content.decode()
-    assert "Starting the sync" in html
+    done = editor_client.get(f"/llms/sync/progress/?run={run.pk}").content.decode()
+    assert "Sync finished: 4 added" in done and "hx-trigger" not in done
+    assert LLMDefinition.objects.count() == 4
 
 
-def test_without_javascript_the_sync_redirects_with_the_summary(editor_client, emulator) -> None:
+def test_a_second_sync_is_refused_while_one_is_active(editor_client, team, emulator) -> None:
+    editor_client.post("/llms/sync/", headers={"HX-Request": "true"})
+    client_two = Client()
+    client_two.force_login(member("editor", team, username="other"))
+    html = client_two.post("/llms/sync/", headers={"HX-Request": "true"}).content.decode()
+    assert "A sync asked for by erin at" in html and "only one runs at a time" in html
+    assert "waiting for a worker" in html  # and they see the one that is active
+    assert SyncRun.objects.count() == 1 and DBTaskResult.objects.count() == 1
+
+    run_jobs()
+    # Once it has ended, the next one may start.
+    client_two.post("/llms/sync/", headers={"HX-Request": "true"})
+    assert SyncRun.objects.filter(active=True).count() == 1 and SyncRun.objects.count() == 2
+
+
+def test_without_javascript_the_page_shows_the_run_and_its_outcome(editor_client, emulator):
     response = editor_client.post("/llms/sync/", follow=True)
     assert response.redirect_chain[-1][0] == "/llms/sync/"
     html = response.content.decode()
+    assert "waiting for a worker" in html and "<noscript>" in html
+    run_jobs()
+    html = editor_client.get("/llms/sync/").content.decode()
     assert "Sync finished: 3 added" in html and "Last sync" in html
 
 
 def test_a_failed_sync_shows_the_sentence(editor_client, settings) -> None:
     settings.VECTARA_API_URL = refused_url()
-    response = editor_client.post("/llms/sync/", headers={"HX-Request": "true"})
-    assert response.status_code == 200
-    assert "sync the LLMs with Vectara" in response.content.decode()
+    settings.LLMADMIN_JOB_ATTEMPTS = 1
+    editor_client.post("/llms/sync/", headers={"HX-Request": "true"})
+    run_jobs()
+    html = editor_client.get("/llms/sync/progress/").content.decode()
+    assert "sync the LLMs with Vectara" in html and 'class="alert error"' in html
+    event = AuditEvent.objects.get()
+    assert (event.action, event.outcome, event.details["attempts"]) == ("llm.sync", "failure", 1)
 
 
 def test_viewers_can_not_open_the_sync_page(client, team) -> None:
     client.force_login(member("viewer", team))
     assert client.get("/llms/sync/").status_code == 403
     assert client.post("/llms/sync/").status_code == 403
+    assert client.get("/llms/sync/progress/").status_code == 403

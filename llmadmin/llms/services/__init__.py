@@ -11,7 +11,7 @@ from .connection import ConnectionResult, llm_test_connection
 from .create import llm_create
 from .delete import llm_delete
 from .inspect import UpstreamComparison, llm_inspect
-from .sync import SyncSummary, llm_sync
+from .sync import SyncSummary, llm_sync, sync_start
 from .toggle import llm_set_enabled
 from .update import StaleEdit, llm_update
 
@@ -29,4 +29,5 @@ __all__ = [
     "llm_sync",
     "llm_test_connection",
     "llm_update",
+    "sync_start",
 ]

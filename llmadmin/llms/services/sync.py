@@ -1,31 +1,50 @@
 """Syncing the local records with every LLM Vectara lists.
 
 Everything is fetched first and reconciled afterwards in one transaction: a sync that fails
-on any page (or dies) changes nothing locally, and running it again is always safe.
+on any page (or dies) changes nothing locally, and running it again is always safe. A sync
+is asked for with `sync_start`, which takes the one-at-a-time lock (a `SyncRun`) and queues
+the job (llmadmin/llms/tasks.py) that calls `llm_sync`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
+from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
+from django.contrib.auth.models import AnonymousUser
 from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 
-from llmadmin.audit.recorder import Attempt, Origin, Target
+from llmadmin.audit.models import Outcome
+from llmadmin.audit.recorder import Attempt, Origin, Target, record
 from llmadmin.core.errors import ApplicationError
 from llmadmin.teams.models import Team
-from llmadmin.teams.policy import Action, Actor, policy
+from llmadmin.teams.policy import SYSTEM, Action, Actor, policy, user_of
 from llmadmin.vectara.client import VectaraClient, get_client
-from llmadmin.vectara.errors import InvalidResponse, VectaraError
+from llmadmin.vectara.errors import (
+    Busy,
+    ConnectionFailed,
+    InvalidResponse,
+    RateLimited,
+    ServerError,
+    TimedOut,
+    VectaraError,
+)
 from llmadmin.vectara.types import LLM
 
-from ..models import LLMDefinition, Ownership, UpstreamState, name_key
+from ..models import LLMDefinition, Ownership, SyncRun, UpstreamState, name_key
 from ..spec import public_auth
 
 PAGE_SIZE = 100  # the contract's maximum: fewest round trips
 ACTION = "sync the LLMs with Vectara"
+ALL_LLMS = Target("llm", "", "all LLMs")
+# Worth another try later: Vectara (or the way to it) may answer then. Anything else, such
+# as a refused key or a malformed answer, would fail the same way again.
+PASSING_FAILURES = (TimedOut, ConnectionFailed, ServerError, RateLimited, Busy)
+DRIFT = "llm.drift"
 # (pages fetched so far, LLMs fetched so far)
 OnPage = Callable[[int, int], None]
 # The fields a sync copies from Vectara. Secrets and the fingerprint are never listed.
@@ -121,8 +140,19 @@ def _fields_from(upstream: LLM, current: LLMDefinition | None) -> dict[str, Any]
     }
 
 
-def _reconcile(upstream_llms: Sequence[LLM], summary: SyncSummary) -> None:
+@dataclass(frozen=True)
+class Drift:
+    """An LLM changed in Vectara outside the dashboard: its synced fields before and after."""
+
+    llm: LLMDefinition
+    before: dict[str, Any]
+    after: dict[str, Any]
+
+
+def _reconcile(upstream_llms: Sequence[LLM], summary: SyncSummary) -> list[Drift]:
+    """Bring the local records up to date; return what changed in Vectara meanwhile."""
     now = timezone.now()
+    drift: list[Drift] = []
     # Locked so an edit or a second sync can't change a row between reading and writing it.
     local = {llm.vectara_id: llm for llm in LLMDefinition.objects.select_for_update()}
     # Name keys, not names: an upstream name that only looks like a local one is skipped too.
@@ -157,6 +187,9 @@ def _reconcile(upstream_llms: Sequence[LLM], summary: SyncSummary) -> None:
             continue
         current.synced_at = now
         if changed:
+            seen_fields = [k for k in changed if k in (*SYNCED, "upstream_state")]
+            before = {k: getattr(current, k) for k in seen_fields}
+            drift.append(Drift(current, before, {k: changed[k] for k in seen_fields}))
             keys.discard(current.name_key)
             keys.add(fields["name_key"])
             for key, value in changed.items():
@@ -173,6 +206,13 @@ def _reconcile(upstream_llms: Sequence[LLM], summary: SyncSummary) -> None:
         if current.upstream_state == UpstreamState.MISSING:
             summary.unchanged += 1
             continue
+        drift.append(
+            Drift(
+                current,
+                {"upstream_state": current.upstream_state},
+                {"upstream_state": UpstreamState.MISSING},
+            )
+        )
         current.upstream_state = UpstreamState.MISSING
         current.updated_at = now
         to_update.append(current)
@@ -189,6 +229,111 @@ def _reconcile(upstream_llms: Sequence[LLM], summary: SyncSummary) -> None:
         "updated_at",
     ]
     LLMDefinition.objects.bulk_update(to_update, columns, batch_size=500)
+    return drift
+
+
+def _drift_sentence(change: Drift) -> str:
+    if change.after.get("upstream_state") == UpstreamState.MISSING:
+        return "Deleted in Vectara outside the dashboard; the record is marked missing upstream."
+    fields = ", ".join(sorted(change.after))
+    return f"Changed in Vectara outside the dashboard: {fields}."
+
+
+class TryAgainLater(Exception):
+    """The sync failed in a way that may pass; nothing was recorded, the job retries it."""
+
+    def __init__(self, error: VectaraError) -> None:
+        super().__init__(str(error))
+        self.error = error
+        self.message = error.user_message(ACTION)
+
+
+def busy_sentence(run: SyncRun) -> str:
+    who = run.origin.get("actor_username") or run.get_trigger_display()
+    when = timezone.localtime(run.created_at).strftime("%H:%M")
+    return (
+        f"A sync asked for by {who} at {when} UTC is {run.get_state_display()}; only one runs "
+        "at a time."
+    )
+
+
+def sync_start(
+    *,
+    actor: Actor,
+    origin: Origin,
+    team: Team | None = None,
+    trigger: SyncRun.Trigger = SyncRun.Trigger.PERSON,
+    queue: bool = True,
+) -> SyncRun:
+    """Ask for a sync: the new SyncRun is the lock, refused with a sentence while another run
+    is active. With `queue`, its job goes on the queue in the same transaction (the queue is
+    in the same database), so there is never a run without its job or a job without its run.
+    `team` is only where the events are filed."""
+    if not policy.user_has_permission(actor, Action.LLM_SYNC, team):
+        attempt = Attempt(origin, Action.LLM_SYNC, team=team, target=ALL_LLMS)
+        raise attempt.deny(policy.refusal(Action.LLM_SYNC, team))
+    close_abandoned()
+    try:
+        with transaction.atomic():
+            run = SyncRun.objects.create(
+                trigger=trigger,
+                started_by_id=user_of(actor).pk,
+                team=team,
+                origin=asdict(origin),
+            )
+            if queue:
+                from ..tasks import sync_llms  # the job module imports this one
+
+                sync_llms.enqueue(run.pk)
+    except IntegrityError:
+        current = SyncRun.objects.filter(active=True).first()
+        raise ApplicationError(
+            busy_sentence(current) if current else "Another sync has just started; try again."
+        ) from None
+    return run
+
+
+def abandoned_after() -> timedelta:
+    """How long a running sync may go without a sign of life: longer than any one call to
+    Vectara can take (heartbeats come with every page), plus time to save the results."""
+    call = settings.VECTARA_CONNECT_TIMEOUT + settings.VECTARA_READ_TIMEOUT
+    return timedelta(seconds=2 * call + 60)
+
+
+def close_abandoned() -> None:
+    """End the runs whose worker died mid-sync (killed, or its machine gone), with their one
+    failure event, so that the lock they hold doesn't block every sync after them."""
+    now = timezone.now()
+    stale = SyncRun.objects.filter(
+        active=True, state=SyncRun.State.RUNNING, heartbeat_at__lt=now - abandoned_after()
+    )
+    for run in stale:
+        message = (
+            "The sync stopped without finishing: its worker stopped answering "
+            f"{timezone.localtime(run.heartbeat_at):%H:%M} UTC. Nothing was changed; run it "
+            "again."
+        )
+        if _finish(run, SyncRun.State.FAILED, message, only_if_running=True):
+            Attempt(Origin(**run.origin), Action.LLM_SYNC, team=run.team, target=ALL_LLMS).failure(
+                message, attempts=run.attempts, pages_fetched=run.pages
+            )
+
+
+def _finish(run: SyncRun, state: str, message: str, *, only_if_running: bool = False) -> bool:
+    """End `run` unless it already ended; whether this call ended it."""
+    ending = SyncRun.objects.filter(pk=run.pk, active=True)
+    if only_if_running:
+        ending = ending.filter(state=SyncRun.State.RUNNING)
+    fields = {"state": state, "active": False, "message": message, "finished_at": timezone.now()}
+    return bool(ending.update(**fields))
+
+
+def actor_of(run: SyncRun) -> Actor:
+    """Who the job acts as: the person who asked, with the roles they hold now (they may have
+    lost them meanwhile), or the system for the schedule and manage.py."""
+    if run.trigger != SyncRun.Trigger.PERSON:
+        return SYSTEM
+    return run.started_by or AnonymousUser()  # deleted since: acts as no one
 
 
 def llm_sync(
@@ -196,6 +341,8 @@ def llm_sync(
     actor: Actor,
     origin: Origin,
     team: Team | None = None,
+    run: SyncRun | None = None,
+    last_try: bool = True,
     on_page: OnPage | None = None,
     client: VectaraClient | None = None,
 ) -> SyncSummary:
@@ -203,12 +350,20 @@ def llm_sync(
 
     LLMs created outside the dashboard are added unowned (team None) for an org admin to
     assign; built-in ones are added as platform LLMs that every team sees read-only; local
-    records Vectara no longer lists are marked missing, never deleted. One `llm.sync` event
-    per call, with the summary in its details. `team` is only where the event is filed.
+    records Vectara no longer lists are marked missing, never deleted. Each LLM changed or
+    deleted in Vectara outside the dashboard gets an `llm.drift` event, and the sync one
+    `llm.sync` event with the summary in its details. With `run`, the run ends with the same
+    outcome. Unless `last_try`, a failure that may pass raises TryAgainLater and records
+    nothing. `team` is only where the sync event is filed.
     """
-    attempt = Attempt(origin, Action.LLM_SYNC, team=team, target=Target("llm", "", "all LLMs"))
+    attempt = Attempt(origin, Action.LLM_SYNC, team=team, target=ALL_LLMS)
+    if run is not None:
+        attempt.details["attempts"] = run.attempts
     if not policy.user_has_permission(actor, Action.LLM_SYNC, team):
-        raise attempt.deny(policy.refusal(Action.LLM_SYNC, team))
+        refusal = policy.refusal(Action.LLM_SYNC, team)
+        if run is not None:
+            _finish(run, SyncRun.State.FAILED, refusal)
+        raise attempt.deny(refusal)
 
     client = client or get_client()
     pages = [0]
@@ -221,25 +376,46 @@ def llm_sync(
     try:
         upstream_llms, page_count = _fetch_all(client, counted)
     except VectaraError as exc:
+        if not last_try and isinstance(exc, PASSING_FAILURES):
+            raise TryAgainLater(exc) from None
         message = (
             f"{exc.user_message(ACTION)} Nothing was changed in the dashboard; run the sync "
             "again when Vectara answers."
         )
         attempt.failure(message, exc=exc, pages_fetched=pages[0])
+        if run is not None:
+            _finish(run, SyncRun.State.FAILED, message)
         raise ApplicationError(message) from None
 
     summary = SyncSummary(pages=page_count)
     try:
         with transaction.atomic():
-            _reconcile(upstream_llms, summary)
+            drift = _reconcile(upstream_llms, summary)
+            # Ended meanwhile (given up for dead by close_abandoned): its outcome is recorded.
+            if run is not None and not _finish(run, SyncRun.State.DONE, summary.sentence()):
+                raise ApplicationError(
+                    "This sync was given up as stopped while it ran, so its results were not "
+                    "saved. Run it again."
+                )
+            for change in drift:
+                record(
+                    origin=origin,
+                    action=DRIFT,
+                    outcome=Outcome.SUCCESS,
+                    team=change.llm.team,
+                    target=Target("llm", str(change.llm.pk), change.llm.name),
+                    message=_drift_sentence(change),
+                    details={"before": change.before, "after": change.after},
+                )
             attempt.success(summary.sentence(), upstream_status=200, **summary.as_details())
     except (IntegrityError, DatabaseError):
-        # Most likely a second sync (or a create) saved the same LLM first.
+        # Most likely a create saved the same LLM first.
         message = (
             "The sync could not save its results because the LLMs changed in the dashboard "
-            "meanwhile (perhaps another sync ran at the same time). Nothing was changed; run "
-            "it again."
+            "meanwhile. Nothing was changed; run it again."
         )
         attempt.failure(message, pages_fetched=page_count)
+        if run is not None:
+            _finish(run, SyncRun.State.FAILED, message)
         raise ApplicationError(message) from None
     return summary

@@ -8,7 +8,8 @@ from django.core.management.base import BaseCommand, CommandError
 
 from llmadmin.audit.recorder import Origin
 from llmadmin.core.errors import ApplicationError
-from llmadmin.llms.services import llm_sync
+from llmadmin.llms.models import SyncRun
+from llmadmin.llms.services import llm_sync, sync_start
 from llmadmin.teams.policy import SYSTEM
 
 
@@ -22,10 +23,13 @@ class Command(BaseCommand):
         def on_page(pages: int, count: int) -> None:
             self.stderr.write(f"Fetched page {pages} ({count} LLMs so far).")
 
+        origin = Origin.system("manage.py sync_llms")
         try:
-            summary = llm_sync(
-                actor=SYSTEM, origin=Origin.system("manage.py sync_llms"), on_page=on_page
+            # Runs here rather than on the queue, but under the same one-at-a-time lock.
+            run = sync_start(
+                actor=SYSTEM, origin=origin, trigger=SyncRun.Trigger.COMMAND, queue=False
             )
+            summary = llm_sync(actor=SYSTEM, origin=origin, run=run, on_page=on_page)
         except ApplicationError as exc:
             raise CommandError(exc.message) from None
         self.stdout.write(summary.sentence())
