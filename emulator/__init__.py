@@ -47,6 +47,7 @@ def running_emulator(
     store_path: str | os.PathLike[str] | None = None,
     api_key: str | None = None,
     verbose: bool = False,
+    create_delay: float = 0.0,
 ) -> Iterator[Emulator]:
     """Serve on a free loopback port in a daemon thread for the duration of the block."""
     server = make_server(
@@ -56,6 +57,7 @@ def running_emulator(
         api_key=api_key,
         verbose=verbose,
         record_requests=True,
+        create_delay=create_delay,
     )
     thread = threading.Thread(
         target=server.serve_forever,

@@ -18,6 +18,7 @@ import secrets
 import socket
 import socketserver
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http import HTTPStatus
@@ -81,6 +82,7 @@ class Call:
     body: Any
     body_problem: str | None  # why the body isn't JSON, if it isn't
     llm_id: str = ""
+    create_delay: float = 0.0  # seconds a valid create waits before it is stored and answered
 
     def json_object(self) -> dict[str, Any]:
         if self.body_problem:
@@ -149,6 +151,8 @@ def create_llm(call: Call) -> Reply:
     field_errors = validate_create(body)
     if field_errors:
         raise Abort(bad_request(field_errors))
+    # Stands in for Vectara testing the model before it saves (seconds, in real life).
+    time.sleep(call.create_delay)
     created = call.store.create(build_record(body))
     if created is None:
         raise Abort(error(409, f"An LLM named {body['name']!r} already exists."))
@@ -225,12 +229,14 @@ class EmulatorServer(ThreadingHTTPServer):
         api_key: str | None = None,
         verbose: bool = False,
         record_requests: bool = False,
+        create_delay: float = 0.0,
     ) -> None:
         self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
         self.store = store
         self.api_key = api_key or None
         self.verbose = verbose
         self.record_requests = record_requests
+        self.create_delay = create_delay
         self.requests: list[RecordedRequest] = []
         super().__init__(address, EmulatorHandler)
 
@@ -299,7 +305,8 @@ class EmulatorHandler(BaseHTTPRequestHandler):
             content_type = self.headers.get("Content-Type", "").split(";")[0].strip().lower()
             if content_type != "application/json":
                 raise Abort(error(415, "Send the request body as application/json."))
-        return endpoint(Call(self.server.store, query, body, body_problem, llm_id))
+        call = Call(self.server.store, query, body, body_problem, llm_id, self.server.create_delay)
+        return endpoint(call)
 
     def _read_body(self) -> bytes:
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
@@ -388,9 +395,16 @@ def make_server(
     api_key: str | None = None,
     verbose: bool = False,
     record_requests: bool = False,
+    create_delay: float = 0.0,
 ) -> EmulatorServer:
-    """A bound, not yet serving emulator; port 0 picks a free port (see server_address[1])."""
+    """A bound, not yet serving emulator; port 0 picks a free port (see server_address[1]).
+    `create_delay`: seconds each valid create waits before it is stored and answered."""
     store = EmulatorStore(store_path)
     return EmulatorServer(
-        (host, port), store=store, api_key=api_key, verbose=verbose, record_requests=record_requests
+        (host, port),
+        store=store,
+        api_key=api_key,
+        verbose=verbose,
+        record_requests=record_requests,
+        create_delay=create_delay,
     )

@@ -60,6 +60,14 @@ class Command(BaseCommand):
             help="Required x-api-key (default: the VECTARA_API_KEY setting; empty: none).",
         )
         parser.add_argument(
+            "--create-delay",
+            type=float,
+            default=0.0,
+            metavar="SECONDS",
+            help="Wait this long before answering each valid create, as Vectara does while it "
+            "tests the model (default 0: answer at once).",
+        )
+        parser.add_argument(
             "--verbose", action="store_true", help="Log one 'METHOD /path STATUS' line per request."
         )
 
@@ -69,6 +77,8 @@ class Command(BaseCommand):
         api_key = options["api_key"]
         if api_key is None:
             api_key = getattr(settings, "VECTARA_API_KEY", "")
+        if not 0 <= options["create_delay"] <= 600:
+            raise CommandError("--create-delay must be from 0 to 600 seconds.")
         if not _is_loopback(host):
             # Only reachable through an explicit --host: the default never leaves the machine.
             self.stderr.write(f"Warning: {host} is not loopback; other machines can reach this.")
@@ -80,6 +90,7 @@ class Command(BaseCommand):
                 store_path=store,
                 api_key=api_key or None,
                 verbose=options["verbose"],
+                create_delay=options["create_delay"],
             )
         except EmulatorStoreError as exc:
             raise CommandError(str(exc)) from None
