@@ -105,7 +105,9 @@ def test_delete_asks_first_then_deletes(page, log_in, emulator) -> None:
     assert not LLMDefinition.objects.exists() and emulator.store.all() == []
 
 
-def test_sync_from_the_ui_ends_with_the_summary(page, log_in, emulator) -> None:
+def test_sync_from_the_ui_follows_the_job_to_its_summary(page, log_in, emulator) -> None:
+    from django.core.management import call_command
+
     from tests.llms.lifecycle_support import upstream_record
 
     log_in("editor")
@@ -114,12 +116,16 @@ def test_sync_from_the_ui_ends_with_the_summary(page, log_in, emulator) -> None:
     page.goto("/llms/")
     page.get_by_role("link", name="Sync with Vectara").click()
     page.get_by_role("button", name="Sync now").click()
+    progress = page.locator("#sync-progress")
+    expect(progress).to_contain_text("waiting for a worker")
 
-    expect(page.locator("#sync-result")).to_contain_text(
-        "Sync finished: 123 added, 0 updated, 0 gone"
-    )
-    expect(page.locator("#sync-progress")).to_contain_text("All pages fetched and saved.")
-    # A second run is a new sync with its own id, and finds nothing to change.
+    call_command("run_jobs", once=True, verbosity=0)  # a worker takes the job
+    # The page, still polling, shows the outcome without a reload.
+    expect(progress).to_contain_text("Sync finished: 123 added, 0 updated, 0 gone")
+    expect(progress.get_by_role("link", name="Back to the LLMs")).to_be_visible()
+    # A second run is a new sync, and finds nothing to change.
     page.get_by_role("button", name="Sync now").click()
-    expect(page.locator("#sync-result")).to_contain_text("123 unchanged")
+    expect(progress).to_contain_text("waiting for a worker")
+    call_command("run_jobs", once=True, verbosity=0)
+    expect(progress).to_contain_text("123 unchanged")
     assert LLMDefinition.objects.filter(team=None).count() == 123
