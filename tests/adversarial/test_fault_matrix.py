@@ -31,7 +31,8 @@ from django.core.management import CommandError, call_command
 from django.test import Client, override_settings
 
 from llmadmin.audit.models import AuditEvent
-from llmadmin.llms.models import LLMDefinition
+from llmadmin.llms.models import LLMDefinition, SyncRun
+from llmadmin.llms.tasks import sync_llms
 from tests.support.fault_server import Fault, fault_server, refused_url
 from tests.teams.factories import member
 
@@ -226,9 +227,10 @@ def _delete(client: Client, llm: LLMDefinition) -> Outcome:
 
 def _sync_page(client: Client, llm: LLMDefinition) -> Outcome:
     client.post("/llms/sync/")
-    # A worker runs the queued job; one try, so that its outcome is the one to check.
+    # The queued job's own function, in this test's transaction (tests/llms/test_jobs.py runs
+    # the real worker); one try, so that its outcome is the one to check.
     with override_settings(LLMADMIN_JOB_ATTEMPTS=1):
-        call_command("run_jobs", once=True, verbosity=0)
+        sync_llms.call(SyncRun.objects.get(active=True).pk)
     return _page(client, client.get("/llms/sync/"))
 
 

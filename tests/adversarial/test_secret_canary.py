@@ -120,7 +120,7 @@ def model_server(model_dns_http) -> Iterator[Any]:
         yield server
 
 
-@pytest.mark.django_db
+@pytest.mark.django_db(transaction=True)  # the real worker runs a sync
 def test_a_canary_in_every_secret_field_reaches_vectara_and_nothing_else(
     team, emulator, dns_records, model_server, caplog, witness
 ) -> None:

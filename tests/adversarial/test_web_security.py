@@ -263,6 +263,7 @@ def markup_leaks(html: str) -> list[str]:
     return found
 
 
+@pytest.mark.django_db(transaction=True)  # the real worker runs a sync
 def test_an_llm_with_markup_in_every_field_is_shown_as_text(world, emulator) -> None:
     emulator.store.put(
         upstream_record(

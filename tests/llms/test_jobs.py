@@ -22,6 +22,9 @@ from llmadmin.teams.models import Membership
 from tests.llms.lifecycle_support import local_copy, upstream_record
 from tests.support.fault_server import Fault, fault_server
 
+# Committed: db_worker recycles its database connection, which on PostgreSQL would end a
+# test's surrounding transaction.
+pytestmark = pytest.mark.django_db(transaction=True)
 ORIGIN = Origin(actor_username="erin")
 EMPTY_LIST = {"llms": [], "metadata": {"page_key": None}}
 

@@ -215,11 +215,17 @@ def test_the_command_fails_with_the_sentence(settings, db) -> None:
 # --- the page -------------------------------------------------------------------------------
 
 
+# Committed: db_worker recycles its database connection, which on PostgreSQL would end a
+# test's surrounding transaction.
+WORKER = pytest.mark.django_db(transaction=True)
+
+
 def run_jobs() -> None:
     """What a worker does: run every job that is due now (the real queue and worker)."""
     call_command("run_jobs", once=True, verbosity=0)
 
 
+@WORKER
 def test_the_sync_page_queues_a_sync_and_follows_it(editor_client, team, emulator) -> None:
     page = editor_client.get("/llms/sync/").content.decode()
     assert "Sync now" in page and "hx-trigger" not in page  # nothing to follow yet
@@ -240,6 +246,7 @@ def test_the_sync_page_queues_a_sync_and_follows_it(editor_client, team, emulato
     assert LLMDefinition.objects.count() == 4
 
 
+@WORKER
 def test_a_second_sync_is_refused_while_one_is_active(editor_client, team, emulator) -> None:
     editor_client.post("/llms/sync/", headers={"HX-Request": "true"})
     client_two = Client()
@@ -255,6 +262,7 @@ def test_a_second_sync_is_refused_while_one_is_active(editor_client, team, emula
     assert SyncRun.objects.filter(active=True).count() == 1 and SyncRun.objects.count() == 2
 
 
+@WORKER
 def test_without_javascript_the_page_shows_the_run_and_its_outcome(editor_client, emulator):
     response = editor_client.post("/llms/sync/", follow=True)
     assert response.redirect_chain[-1][0] == "/llms/sync/"
@@ -265,6 +273,7 @@ def test_without_javascript_the_page_shows_the_run_and_its_outcome(editor_client
     assert "Sync finished: 3 added" in html and "Last sync" in html
 
 
+@WORKER
 def test_a_failed_sync_shows_the_sentence(editor_client, settings) -> None:
     settings.VECTARA_API_URL = refused_url()
     settings.LLMADMIN_JOB_ATTEMPTS = 1
