@@ -24,7 +24,8 @@ from tests.audit.factories import event
 from tests.audit.test_views import login
 from tests.support.gunicorn import free_port
 
-pytestmark = pytest.mark.django_db
+# The worker closes and reopens its connection, which a test inside one transaction forbids.
+pytestmark = pytest.mark.django_db(transaction=True)
 TOKEN = "siem-token-0123456789abcdef"
 
 
