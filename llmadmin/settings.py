@@ -6,6 +6,7 @@ Every variable is documented in README.md and .env.example.
 from __future__ import annotations
 
 import ipaddress
+import re
 import sys
 from pathlib import Path
 
@@ -288,6 +289,21 @@ LLMADMIN_AUDIT_COALESCE_SECONDS = env.int("LLMADMIN_AUDIT_COALESCE_SECONDS", def
 # many minutes of the clock (0 turns either off); run `audit_checkpoint` from cron as well.
 LLMADMIN_AUDIT_CHECKPOINT_EVENTS = env.int("LLMADMIN_AUDIT_CHECKPOINT_EVENTS", default=100)
 LLMADMIN_AUDIT_CHECKPOINT_MINUTES = env.int("LLMADMIN_AUDIT_CHECKPOINT_MINUTES", default=15)
+# Events to a SIEM (audit/siem.py), delivered by the job workers in id order, at least once.
+# HTTP: JSON lines POSTed to this URL, the token as a bearer (or in LLMADMIN_SIEM_HTTP_HEADER).
+LLMADMIN_SIEM_HTTP_URL = env.str("LLMADMIN_SIEM_HTTP_URL", default="")
+LLMADMIN_SIEM_HTTP_TOKEN = env.str("LLMADMIN_SIEM_HTTP_TOKEN", default="")
+LLMADMIN_SIEM_HTTP_HEADER = env.str("LLMADMIN_SIEM_HTTP_HEADER", default="")
+# Syslog: host:port, RFC 5424 over TCP with octet counting (RFC 6587), TLS optional.
+LLMADMIN_SIEM_SYSLOG = env.str("LLMADMIN_SIEM_SYSLOG", default="")
+LLMADMIN_SIEM_SYSLOG_TLS = env.bool("LLMADMIN_SIEM_SYSLOG_TLS", default=False)
+LLMADMIN_SIEM_SYSLOG_CA_FILE = env.str("LLMADMIN_SIEM_SYSLOG_CA_FILE", default="")
+# Events per request or connection; a delivery job sends at most a few batches.
+LLMADMIN_SIEM_BATCH = env.int("LLMADMIN_SIEM_BATCH", default=500)
+if LLMADMIN_SIEM_HTTP_URL and not LLMADMIN_SIEM_HTTP_URL.startswith(("https://", "http://")):
+    raise ImproperlyConfigured("LLMADMIN_SIEM_HTTP_URL must be an http or https URL.")
+if LLMADMIN_SIEM_SYSLOG and not re.fullmatch(r"\[?[^\s/]+?\]?:\d{1,5}", LLMADMIN_SIEM_SYSLOG):
+    raise ImproperlyConfigured("LLMADMIN_SIEM_SYSLOG must be host:port, e.g. siem.internal:6514.")
 # Proxies (IPs or CIDRs) whose X-Forwarded-For is believed; empty: the peer address is the source.
 LLMADMIN_TRUSTED_PROXIES = env.list("LLMADMIN_TRUSTED_PROXIES", default=[])
 for _proxy in LLMADMIN_TRUSTED_PROXIES:

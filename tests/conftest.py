@@ -36,6 +36,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if not (shutil.which("rsyslogd") or shutil.which("rsyslogd", path="/usr/sbin")):
+        terminalreporter.write_line(
+            "!!! SYSLOG TESTS SKIPPED: no rsyslogd (apt-get install rsyslog). Audit events "
+            "to syslog were NOT tested in this run. !!!",
+            red=True,
+            bold=True,
+        )
     if not chromium_path():
         terminalreporter.write_line(
             "!!! BROWSER TESTS SKIPPED: no Chromium found (install Debian's chromium or set "

@@ -72,11 +72,16 @@ def _csv_lines(events: Iterable[AuditEvent]) -> Iterator[str]:
         yield writer.writerow([_csv_cell(_value(event, c)) for c in COLUMNS])
 
 
+def event_json(event: AuditEvent) -> str:
+    """Every column of `event` as one JSON object, values exactly as stored, so its MAC can
+    be verified from it (the JSON Lines export and the SIEM both send this)."""
+    row = {c: _value(event, c) for c in COLUMNS}
+    return json.dumps(row, ensure_ascii=False, cls=DjangoJSONEncoder)
+
+
 def _jsonl_lines(events: Iterable[AuditEvent]) -> Iterator[str]:
-    # JSON Lines keeps every value exactly as stored, so it is the one to verify MACs from.
     for event in events:
-        row = {c: _value(event, c) for c in COLUMNS}
-        yield json.dumps(row, ensure_ascii=False, cls=DjangoJSONEncoder) + "\n"
+        yield event_json(event) + "\n"
 
 
 FORMATS: dict[str, tuple[Callable[[Iterable[AuditEvent]], Iterator[str]], str]] = {

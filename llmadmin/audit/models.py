@@ -100,3 +100,24 @@ class RefusalTally(models.Model):
 
     def __str__(self) -> str:
         return f"{self.count} repeats of event {self.event_id}"
+
+
+class SiemCursor(models.Model):
+    """How far one outside sink (siem.py: "http" or "syslog") has received the log.
+
+    Delivery sends the events after `last_event_id` in id order and moves it only once the
+    sink has taken them, so a restarted worker carries on from here (at least once, in
+    order). Not in the chain: rewinding it resends events, advancing it leaves an id gap
+    the SIEM can see in the chain's prev_mac links.
+    """
+
+    sink = models.CharField(max_length=16, unique=True)
+    last_event_id = models.BigIntegerField(default=0)
+    failures = models.PositiveIntegerField(default=0)  # in a row, since the last delivery
+    next_try_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=255, blank=True)  # a sentence, no URL or token
+    # One worker at a time per sink, so batches arrive in order; expires if its worker dies.
+    leased_until = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.sink} sink delivered up to event {self.last_event_id}"

@@ -18,6 +18,7 @@ from .diff import details_diff
 from .export import audit_export
 from .forms import KNOWN_ACTIONS, EventFilterForm
 from .recorder import Origin
+from .siem import sink_states
 
 LIST_TEMPLATE = "audit/event_list.html"
 
@@ -55,6 +56,7 @@ def event_list(request: AppRequest) -> HttpResponse:
             "all_teams": all_teams,
             "scope": scope,
             "chart": audit_event_chart(events=events, until=filters.until),
+            "siem_sinks": [] if wants_fragment(request) else sink_states(),
         },
     )
 

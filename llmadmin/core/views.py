@@ -11,6 +11,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from llmadmin.audit.chain import head_is_missing
+from llmadmin.audit.siem import sink_states
 from llmadmin.vectara.client import VectaraClient
 from llmadmin.vectara.errors import VectaraError
 
@@ -74,10 +75,13 @@ def healthz(request: HttpRequest) -> JsonResponse:
     except Exception:  # any database failure means "not healthy", whatever its class
         logger.exception("The health check could not reach the database.")
         return JsonResponse({"status": "unavailable", "database": "unreachable"}, status=503)
-    answer = {"status": "ok", "database": "ok", "vectara": vectara_status()}
+    answer: dict[str, object] = {"status": "ok", "database": "ok", "vectara": vectara_status()}
     # A missing audit chain head stops every action (chain.py refuses to append) but not the
     # reading of lists and of the log: say so loudly, without taking instances out.
     if head_is_missing():
         logger.error("The audit chain head is missing; every action is refused.")
         answer |= {"status": "degraded", "audit_log": "chain head missing, actions refused"}
+    # Events a SIEM has yet to receive, per configured sink: for monitoring, never a failure.
+    if states := sink_states():
+        answer["siem_backlog"] = {state.name: state.backlog for state in states}
     return JsonResponse(answer)

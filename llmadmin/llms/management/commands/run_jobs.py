@@ -8,13 +8,15 @@ from typing import Any
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
+from llmadmin.audit.siem import queue_deliveries
 from llmadmin.llms.tasks import start_scheduled_sync
 
 
 class Command(BaseCommand):
     help = (
-        "Run queued jobs (syncs, and their retries) until stopped, and queue the scheduled "
-        "sync when it is due. SIGTERM lets the job in hand finish first."
+        "Run queued jobs (syncs, audit deliveries to the SIEM, and their retries) until "
+        "stopped, and queue the scheduled sync and deliveries when due. SIGTERM lets the "
+        "job in hand finish first."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -32,6 +34,9 @@ class Command(BaseCommand):
             self.stdout.write("Running queued jobs until stopped (Ctrl-C).")
         while True:
             start_scheduled_sync()
+            # As jobs, not called here: a sink's retries then wait on the queue (run_after),
+            # which outlives this process, while this loop carries on.
+            queue_deliveries()
             # django-tasks-db's own worker: takes each ready job under a row lock, runs it,
             # records its result, and returns when none is ready.
             call_command(
