@@ -32,7 +32,7 @@ from django.utils import timezone
 from django_tasks import task
 from django_tasks_db.models import DBTaskResult
 
-from llmadmin.llms.tasks import retry_delay
+from llmadmin.core.retry import retry_delay
 
 from .export import event_json
 from .models import AuditEvent, Outcome, SiemCursor

@@ -4,7 +4,7 @@ django.tasks) with its database backend (django-tasks-db).
 The queue is a table in the app's own database. A job is queued in the same transaction as
 the row that asks for it, every worker on every machine takes jobs from it with row locks
 (SKIP LOCKED on PostgreSQL), and a laptop on SQLite needs no extra service. Workers run
-`manage.py run_jobs` (README "Jobs").
+`manage.py run_jobs` (llmadmin/core/management/commands/run_jobs.py, README "Jobs").
 """
 
 from __future__ import annotations
@@ -19,12 +19,11 @@ from django_tasks import task
 
 from llmadmin.audit.recorder import Origin
 from llmadmin.core.errors import ApplicationError
+from llmadmin.core.retry import retry_delay
 from llmadmin.teams.policy import SYSTEM
 
 from .models import SyncRun
 from .services import sync
-
-MAX_RETRY_DELAY = timedelta(minutes=10)
 
 
 @task()
@@ -71,13 +70,6 @@ def sync_llms(run_id: int) -> None:
             sync_llms.using(run_after=retry_at).enqueue(run_id)
     except ApplicationError:
         pass  # recorded by the service, and the run ended with it
-
-
-def retry_delay(attempts: int, retry_after: int | None) -> timedelta:
-    """Doubling from LLMADMIN_JOB_RETRY_SECONDS, capped at ten minutes, and never sooner than
-    Vectara's Retry-After asked."""
-    backoff = timedelta(seconds=settings.LLMADMIN_JOB_RETRY_SECONDS * 2 ** (attempts - 1))
-    return max(min(backoff, MAX_RETRY_DELAY), timedelta(seconds=retry_after or 0))
 
 
 def start_scheduled_sync() -> SyncRun | None:

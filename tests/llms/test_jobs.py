@@ -15,9 +15,9 @@ from django.utils import timezone
 from llmadmin.audit.models import AuditEvent
 from llmadmin.audit.recorder import Origin
 from llmadmin.core.errors import ApplicationError
+from llmadmin.core.retry import retry_delay
 from llmadmin.llms.models import LLMDefinition, SyncRun
 from llmadmin.llms.services import sync_start
-from llmadmin.llms.tasks import retry_delay
 from llmadmin.teams.models import Membership
 from tests.llms.lifecycle_support import local_copy, upstream_record
 from tests.support.fault_server import Fault, fault_server
