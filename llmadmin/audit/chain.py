@@ -146,6 +146,7 @@ def emit_checkpoint(event_id: int, mac: str) -> None:
         "audit_verify --checkpoints checks the log against it).",
         event_id,
         mac,
+        extra={"checkpoint": {"event_id": event_id, "mac": mac}},
     )
 
 

@@ -78,6 +78,8 @@ class JsonFormatter(logging.Formatter):
             "status": getattr(record, "status", None) or getattr(record, "status_code", None),
             "duration_ms": getattr(record, "duration_ms", None),
         }
+        if hasattr(record, "checkpoint"):  # llmadmin.audit.chain.emit_checkpoint: id, MAC, time
+            line["checkpoint"] = record.checkpoint
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)
         return json.dumps(line, default=str)

@@ -266,7 +266,10 @@ def test_a_checkpoint_is_logged_every_n_events_and_verifies(
     path.write_text(
         "\n".join(formatter.format(r) for r in caplog.records if r.name == chain.CHECKPOINT_LOGGER)
     )
-    assert json.loads(path.read_text().splitlines()[0])["logger"] == "llmadmin.audit.checkpoint"
+    first = json.loads(path.read_text().splitlines()[0])
+    assert first["logger"] == "llmadmin.audit.checkpoint"
+    # A SIEM reads the checkpoint as fields, not by parsing the sentence.
+    assert first["checkpoint"] == {"event_id": written[2].pk, "mac": written[2].mac}
     assert "against 2 checkpoints" in verify("--checkpoints", str(path))
     cut_tail(written[4], head="rewound")
     forget_ids_issued()
