@@ -172,13 +172,20 @@ def _start(command: list[str], env: dict[str, str], log: Path, url: str, probe: 
 
 
 @contextmanager
-def emulator(env: dict[str, str]) -> Iterator[Process]:
+def emulator(
+    env: dict[str, str],
+    name: str = "emulator",
+    *,
+    create_delay: float = 0.0,
+) -> Iterator[Process]:
+    """The project's Vectara emulator, with an empty store; each create waits `create_delay`
+    seconds before it is answered."""
     port = free_port()
-    store = VAR / "emulator.json"
+    store = VAR / f"{name}.json"
     store.unlink(missing_ok=True)
     command = [PYTHON, "manage.py", "vectara_emulator", "--port", str(port)]
-    command += ["--api-key", API_KEY, "--store", str(store)]
-    process = _start(command, env, VAR / "emulator.log", f"http://127.0.0.1:{port}", "/v2/llms")
+    command += ["--api-key", API_KEY, "--store", str(store), "--create-delay", str(create_delay)]
+    process = _start(command, env, VAR / f"{name}.log", f"http://127.0.0.1:{port}", "/v2/llms")
     try:
         yield process
     finally:
