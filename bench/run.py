@@ -37,6 +37,7 @@ from .support import (
 )
 
 LARGE_DB, SMALL_DB = "llmadmin_bench_main", "llmadmin_bench_small"
+SYNC_DB = "llmadmin_bench_sync"  # figure 8's (bench/sync_job.py)
 README = Path(__file__).with_name("README.md")
 START, END = "<!-- bench:results:start -->", "<!-- bench:results:end -->"
 FULL = {"BENCH_AUDIT_ROWS": 1_000_000, "BENCH_LLM_ROWS": 10_000}
@@ -89,11 +90,18 @@ def main() -> int:
         if backend == "postgresql"
         else "no PostgreSQL answered on 127.0.0.1:5432"
     )
-    say(f"bench: database {backend} ({why}); throw-away databases {LARGE_DB}, {SMALL_DB}")
+    say(
+        f"bench: database {backend} ({why}); throw-away databases {LARGE_DB}, {SMALL_DB}, {SYNC_DB}"
+    )
     audit_rows = env_int("BENCH_AUDIT_ROWS", FULL["BENCH_AUDIT_ROWS"], quick=20_000)
     llm_rows = env_int("BENCH_LLM_ROWS", FULL["BENCH_LLM_ROWS"], quick=1_000)
     small_rows = 1_000
     env = prepare(backend, LARGE_DB)
+    sync_env = None
+    if wanted(8):
+        # Before django.setup(): bench.settings gives this process an alias for it.
+        sync_env = prepare(backend, SYNC_DB)
+        os.environ["BENCH_SYNC_DATABASE_URL"] = sync_env["DATABASE_URL"]
     # This process reads and writes the large database; its own access lines aren't wanted.
     os.environ.update({**env, "LOG_LEVEL": "WARNING"})
     import django
@@ -110,6 +118,7 @@ def main() -> int:
         page_weight,
         query_counts,
         slow_upstream,
+        sync_job,
     )
 
     manage("collectstatic", "--noinput", "-v", "0", env=env)
@@ -199,14 +208,18 @@ def main() -> int:
                 else:
                     say("  SKIPPED: no chromium on the PATH (set LLMADMIN_CHROMIUM)")
 
-        # On servers of its own, once the ones above have stopped.
+        # Each on servers of its own, once the ones above have stopped.
         if wanted(7):
             say(f"\n[7] /llms/ while six creates wait {slow_upstream.delay():.0f} s on Vectara")
             results += slow_upstream.run(env, team)
+        if sync_env:
+            say(f"\n[8] a sync as a job ({SYNC_DB})")
+            results += sync_job.run(sync_env)
     finally:
         if not os.environ.get("BENCH_KEEP_DB"):
             drop_database(backend, LARGE_DB)
             drop_database(backend, SMALL_DB)
+            drop_database(backend, SYNC_DB)
 
     results.sort(key=lambda r: int(r.figure))
     elapsed = time.monotonic() - started

@@ -4,10 +4,18 @@ views (bench/urls.py), and a static DNS answer for the create form's URI check."
 
 from __future__ import annotations
 
+from llmadmin.core import environment
 from llmadmin.settings import *  # noqa: F403
-from llmadmin.settings import INSTALLED_APPS
+from llmadmin.settings import DATABASES, INSTALLED_APPS, env
 
 INSTALLED_APPS = [*INSTALLED_APPS, "django.contrib.admin"]
+# Figure 8 syncs in a database of its own; the benchmark's process reads its runs through
+# this alias (bench/sync_job.py). Only that process is given the variable.
+if env.str("BENCH_SYNC_DATABASE_URL", default=""):
+    DATABASES = {
+        **DATABASES,
+        "sync": environment.database(env, "BENCH_SYNC_DATABASE_URL", default=""),
+    }
 ROOT_URLCONF = "bench.urls"
 # The benchmark talks to the loopback only: the URI check gets its answer from this table
 # instead of asking the network's resolver.

@@ -6,6 +6,7 @@ Nothing here is imported by the app or the tests; `make bench` runs `python -m b
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -111,6 +112,7 @@ def drop_database(backend: str, name: str) -> None:
 
 def environment(database_url: str, **extra: str) -> dict[str, str]:
     dropped = {"DJANGO_SETTINGS_MODULE", "DATABASE_URL", "CACHE_URL", "VECTARA_API_URL"}
+    dropped.add("BENCH_SYNC_DATABASE_URL")  # the benchmark's own process reads figure 8's runs
     inherited = {k: v for k, v in os.environ.items() if k not in dropped}
     return {
         **inherited,
@@ -177,12 +179,18 @@ def emulator(
     name: str = "emulator",
     *,
     create_delay: float = 0.0,
+    llms: list[dict[str, Any]] | None = None,
 ) -> Iterator[Process]:
-    """The project's Vectara emulator, with an empty store; each create waits `create_delay`
-    seconds before it is answered."""
+    """The project's Vectara emulator, its store holding `llms` (stored records, ids and all)
+    or nothing; each create waits `create_delay` seconds before it is answered."""
     port = free_port()
     store = VAR / f"{name}.json"
     store.unlink(missing_ok=True)
+    if llms:
+        VAR.mkdir(parents=True, exist_ok=True)
+        # The store's own file format (emulator/store.py): one write instead of one per LLM.
+        next_id = 1 + max(int(llm["id"].removeprefix("llm_")) for llm in llms)
+        store.write_text(json.dumps({"next_id": next_id, "llms": llms}))
     command = [PYTHON, "manage.py", "vectara_emulator", "--port", str(port)]
     command += ["--api-key", API_KEY, "--store", str(store), "--create-delay", str(create_delay)]
     process = _start(command, env, VAR / f"{name}.log", f"http://127.0.0.1:{port}", "/v2/llms")
@@ -223,6 +231,27 @@ def gunicorn(env: dict[str, str], name: str) -> Iterator[Process]:
         yield process
     finally:
         process.stop()
+
+
+@contextmanager
+def worker(env: dict[str, str], name: str = "worker") -> Iterator[Process]:
+    """A queue worker as `make worker` starts it (`manage.py run_jobs`), until the block ends."""
+    VAR.mkdir(parents=True, exist_ok=True)
+    log = VAR / f"{name}.log"
+    with log.open("wb") as out:
+        process = subprocess.Popen(  # noqa: S603 - our own command
+            [PYTHON, "manage.py", "run_jobs"],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    started = Process(process, "", log)
+    try:
+        yield started
+    finally:
+        started.stop()
 
 
 def login(base_url: str, username: str) -> requests.Session:
