@@ -160,6 +160,7 @@ def _reconcile(upstream_llms: Sequence[LLM], summary: SyncSummary) -> list[Drift
     seen: set[str] = set()
     to_create: list[LLMDefinition] = []
     to_update: list[LLMDefinition] = []
+    unchanged: list[int] = []  # only synced_at moves: one narrow UPDATE, not bulk_update's CASE
     # Customer LLMs first: when a customer LLM reuses a built-in's name, it overrides it.
     ordered = sorted(upstream_llms, key=lambda u: u.ownership == Ownership.PLATFORM)
     for upstream in ordered:
@@ -197,9 +198,10 @@ def _reconcile(upstream_llms: Sequence[LLM], summary: SyncSummary) -> list[Drift
             current.version += 1  # an edit form opened before the sync must not undo it
             current.updated_at = now  # only a real change moves "Updated"
             summary.updated += 1
+            to_update.append(current)
         else:
             summary.unchanged += 1
-        to_update.append(current)
+            unchanged.append(current.pk)
     for vectara_id, current in local.items():
         if vectara_id in seen:
             continue
@@ -229,6 +231,9 @@ def _reconcile(upstream_llms: Sequence[LLM], summary: SyncSummary) -> list[Drift
         "updated_at",
     ]
     LLMDefinition.objects.bulk_update(to_update, columns, batch_size=500)
+    for start in range(0, len(unchanged), 1000):
+        batch = unchanged[start : start + 1000]
+        LLMDefinition.objects.filter(pk__in=batch).update(synced_at=now)
     return drift
 
 
