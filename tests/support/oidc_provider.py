@@ -153,6 +153,7 @@ class ProviderBrowser:
 
     def __init__(self) -> None:
         self.http = requests.Session()
+        self.callbacks: list[str] = []  # every redirect back to llmadmin, as sent
 
     def through(self, client: Any, response: Any, login: str = "", password: str = PASSWORD) -> Any:
         """From llmadmin's `response` (a redirect to the provider) to llmadmin's answer to
@@ -160,6 +161,7 @@ class ProviderBrowser:
         url = response["Location"]
         for _ in range(20):
             if url.startswith("http://testserver"):
+                self.callbacks.append(url)
                 parts = urlsplit(url)
                 return client.get(f"{parts.path}?{parts.query}" if parts.query else parts.path)
             answer = self.http.get(url, allow_redirects=False, timeout=10)

@@ -76,7 +76,14 @@ const provider = new Provider(issuer, {
   },
   async findAccount(ctx, sub) {
     const user = state().users[sub];
-    if (!user) return undefined; // removed from the provider
+    if (!user) {
+      // Removed from the provider: whatever session they had here is over too.
+      if (ctx?.oidc?.session?.accountId === sub) {
+        delete ctx.oidc.session.accountId;
+        ctx.oidc.session.touched = true;
+      }
+      return undefined;
+    }
     return {
       accountId: sub,
       async claims() {
@@ -123,6 +130,8 @@ provider.use(async (ctx, next) => {
     id_token: await new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: header.kid }).sign(key),
   };
 });
+
+provider.on('server_error', (ctx, err) => console.error('server_error', err));
 
 const callback = provider.callback();
 server.on('request', async (req, res) => {
