@@ -145,7 +145,8 @@ def test_the_provider_rotating_its_keys_needs_no_restart(client, own_provider, s
     assert own_provider.keys[0]["kid"] != old_kid
     # llmadmin still holds the old key set: the token names a key it hasn't seen, so it
     # fetches the provider's JWKS again and verifies with the new key.
-    from llmadmin.sso.client import Config, client as relying_party
+    from llmadmin.sso.client import Config
+    from llmadmin.sso.client import client as relying_party
     from tests.support.oidc_provider import ProviderBrowser
 
     held = relying_party(Config.current()).server_metadata["jwks"]["keys"]
