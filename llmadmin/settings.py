@@ -83,8 +83,9 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "llmadmin.teams.middleware.AccessMiddleware",
-    "llmadmin.sso.middleware.RecheckMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After messages: it tells a person whose session it ends why.
+    "llmadmin.sso.middleware.RecheckMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # Last, as axes asks: it sees the request after the log-in view counted a failure.

@@ -11,7 +11,7 @@ Authlib leaves to the caller.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import requests
 from authlib.integrations.django_client import DjangoOAuth2App, OAuth
@@ -25,7 +25,7 @@ TIMEOUT = (3.05, 10)
 class Config:
     issuer: str
     client_id: str
-    client_secret: str
+    client_secret: str = field(repr=False)
     scopes: str
     groups_claim: str
     name: str

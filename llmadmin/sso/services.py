@@ -129,19 +129,46 @@ def sign_in(*, claims: dict[str, Any], config: Config, origin: Origin) -> Signed
             reason="account_deactivated",
         )
     groups = _groups(claims, config)
-    with transaction.atomic():
-        sync_roles(identity=identity, groups=groups or [], origin=_origin_as(origin, user))
-        identity.last_sign_in = timezone.now()
-        identity.save(update_fields=["last_sign_in"])
+    as_them = _origin_as(origin, user)
+    try:
+        with transaction.atomic():
+            sync_roles(identity=identity, groups=groups or [], origin=as_them)
+            identity.last_sign_in = timezone.now()
+            identity.save(update_fields=["last_sign_in"])
+    except IntegrityError:
+        raise SignInRefused(
+            "You were signing in in another window at the same moment. Try again.",
+            reason="concurrent_sign_in",
+        ) from None
     notice = ""
     if groups is None:
-        notice = (
-            f"{config.name} sent no {config.groups_claim!r} claim, so you have no role in any "
-            "team from it. Ask your identity provider's admins to send your groups."
+        notice = _no_groups_sentence(claims, config)
+        record(
+            origin=as_them,
+            action="sso.groups_missing",
+            outcome=Outcome.FAILURE,
+            target=Target("user", str(user.pk), user.get_username()),
+            message=notice,
+            details={"claim": config.groups_claim},
         )
     elif not user.memberships.exists() and not user.is_superuser:
         notice = f"None of your groups at {config.name} gives a role in llmadmin yet."
     return SignedIn(user=user, created=created, notice=notice)
+
+
+def _no_groups_sentence(claims: dict[str, Any], config: Config) -> str:
+    claim = config.groups_claim
+    if claim in (claims.get("_claim_names") or {}):
+        # Entra ID's "overage": past a size limit it sends a pointer instead of the groups.
+        return (
+            f"{config.name} left your groups out of the sign-in because there are too many "
+            f"to send, so you have no role in any team from it. Ask your identity provider's "
+            "admins to send only the groups assigned to llmadmin."
+        )
+    return (
+        f"{config.name} sent no {claim!r} claim, so you have no role in any team from it. "
+        "Ask your identity provider's admins to send your groups."
+    )
 
 
 def sync_roles(*, identity: ProviderIdentity, groups: list[str], origin: Origin) -> None:

@@ -156,7 +156,24 @@ def _verified_claims(request: HttpRequest, config: Config) -> dict[str, Any]:
     claims = token.get("userinfo")
     if not claims or not claims.get("sub"):
         raise _bad_token(name, "no_id_token", "it carried no ID token")
-    return dict(claims)
+    return _with_userinfo_groups(config, dict(claims), token)
+
+
+def _with_userinfo_groups(config: Config, claims: dict[str, Any], token: Any) -> dict[str, Any]:
+    """Some providers send the groups from the userinfo endpoint only: ask it when the ID
+    token has none. Its answer counts only for the same subject (OIDC Core 5.3.2)."""
+    if config.groups_claim in claims or not token.get("access_token"):
+        return claims
+    app = client(config)
+    if not app.server_metadata.get("userinfo_endpoint"):
+        return claims
+    try:
+        info = app.userinfo(token=token)
+    except (OAuthError, requests.RequestException, ValueError):
+        return claims  # then the person has no groups, and is told so
+    if info.get("sub") != claims["sub"] or config.groups_claim not in info:
+        return claims
+    return {**claims, config.groups_claim: info[config.groups_claim]}
 
 
 def _bad_token(name: str, reason: str, what: str, detail: str = "") -> Failed:

@@ -22,7 +22,8 @@ RULES = mapping.parse(
       {"group": "platform-eng", "team": "platform", "role": "editor"},
       {"group": "platform-leads", "team": "platform", "role": "admin"},
       {"group": "security", "team": "platform", "role": "auditor"},
-      {"group": "data-eng", "team": "data", "role": "viewer"}
+      {"group": "data-eng", "team": "data", "role": "viewer"},
+      {"group": "ghosts", "team": "nowhere", "role": "viewer"}
     ]""",
     source="test rules",
 )

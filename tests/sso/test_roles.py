@@ -106,8 +106,26 @@ def test_org_admins_see_the_mapping_read_only(client, provider):
     page = client.get("/sso/mapping/").content.decode()
     assert "<code>platform-leads</code>" in page
     assert "admin of the team <code>platform</code>" in page
+    assert "no such team: nothing is granted until an org admin creates it" in page
     assert "<form" not in page.split("<main")[1].split("</main>")[0]
     assert "Acme ID" in page
 
     client.force_login(member("editor", Team.objects.get(slug="platform"), username="ed"))
     assert client.get("/sso/mapping/").status_code == 403
+
+
+def test_groups_sent_from_userinfo_only_count_too(client, provider, sign_in):
+    provider.set_groups("alice", ["platform-leads"], groups_in_userinfo_only=True)
+    sign_in("alice")
+    assert roles(alice()) == {"platform": (Role.ADMIN, Source.PROVIDER)}
+
+
+def test_groups_left_out_past_a_size_limit_are_said_plainly(client, provider, sign_in):
+    sign_in("alice")
+    provider.set_groups("alice", None, overage=True)
+    answer = sign_in_again(client, sign_in, "alice")
+    page = client.get(answer["Location"], follow=True)
+    said = " ".join(m.message for m in page.context["messages"])
+    assert "left your groups out of the sign-in because there are too many" in said
+    assert roles(alice()) == {}
+    assert AuditEvent.objects.filter(action="sso.groups_missing").count() == 1

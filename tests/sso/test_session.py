@@ -155,3 +155,27 @@ def test_the_provider_rotating_its_keys_needs_no_restart(client, own_provider, s
     answer = ProviderBrowser().through(client, client.get("/sso/login/"), login="alice")
     assert answer["Location"] == "/"
     assert client.get("/llms/").status_code == 200
+
+
+def test_turning_single_sign_on_off_ends_its_sessions(client, provider, sign_in, settings):
+    sign_in("alice")
+    settings.LLMADMIN_OIDC_ISSUER = ""
+    answer = client.get("/llms/")
+    assert answer["Location"] == "/accounts/login/"
+    page = client.get("/accounts/login/")
+    assert not page.wsgi_request.user.is_authenticated
+    assert "was turned off" in " ".join(m.message for m in page.context["messages"])
+
+
+def test_a_deactivated_account_cannot_sign_in_with_the_provider(client, provider, sign_in):
+    sign_in("alice")
+    client.post("/accounts/logout/")
+    get_user_model().objects.filter(username="alice@example.com").update(is_active=False)
+    answer = sign_in("alice")
+    assert answer["Location"] == "/accounts/login/"
+    page = client.get("/accounts/login/")
+    assert not page.wsgi_request.user.is_authenticated
+    assert "is deactivated" in " ".join(m.message for m in page.context["messages"])
+    assert AuditEvent.objects.get(action="auth.login_failed").details["reason"] == (
+        "account_deactivated"
+    )

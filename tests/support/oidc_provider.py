@@ -126,8 +126,9 @@ class Provider:
         self.tampering = None
         self._write_state()
 
-    def set_groups(self, name: str, groups: list[str] | None) -> None:
-        self.users[name] = user(name, groups, self.users[name]["email"])
+    def set_groups(self, name: str, groups: list[str] | None, **how: bool) -> None:
+        """`how`: groups_in_userinfo_only, or overage (a pointer instead of the groups)."""
+        self.users[name] = {**user(name, groups, self.users[name]["email"]), **how}
         self._write_state()
 
     def remove(self, name: str) -> None:

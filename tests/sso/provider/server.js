@@ -86,11 +86,18 @@ const provider = new Provider(issuer, {
     }
     return {
       accountId: sub,
-      async claims() {
+      // `use` is "id_token" or "userinfo": some providers send groups from userinfo only.
+      async claims(use) {
         const claims = {
           sub, email: user.email, email_verified: true, name: user.name, preferred_username: sub,
         };
-        if (user.groups !== undefined) claims.groups = user.groups;
+        const here = !(user.groups_in_userinfo_only && use === 'id_token');
+        if (user.groups !== undefined && here) claims.groups = user.groups;
+        if (user.overage) {
+          // Entra ID's way past its size limit: a pointer to fetch the groups elsewhere.
+          claims._claim_names = { groups: 'src1' };
+          claims._claim_sources = { src1: { endpoint: `${issuer}/groups-too-many` } };
+        }
         return claims;
       },
     };
