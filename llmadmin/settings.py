@@ -14,6 +14,7 @@ from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from llmadmin.core import environment
+from llmadmin.sso import csp as sso_csp
 from llmadmin.sso import mapping as sso_mapping
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -329,6 +330,11 @@ LLMADMIN_OIDC_GROUP_ROLES = sso_mapping.load(
 # Password sign-in: off for everyone but the break-glass accounts when false.
 LLMADMIN_PASSWORD_LOGIN = env.bool("LLMADMIN_PASSWORD_LOGIN", default=True)
 LLMADMIN_BREAK_GLASS_ACCOUNTS = env.list("LLMADMIN_BREAK_GLASS_ACCOUNTS", default=[])
+# Log-out is a form whose answer redirects to the provider's end_session_endpoint, which a
+# browser follows only if form-action allows its origin.
+CONTENT_SECURITY_POLICY = sso_csp.with_provider_origin(
+    CONTENT_SECURITY_POLICY, LLMADMIN_OIDC_ISSUER
+)
 
 # The DEBUG page hides marked secrets too (Django hides them only with DEBUG off).
 DEFAULT_EXCEPTION_REPORTER_FILTER = "llmadmin.core.debug.SecretsFilter"

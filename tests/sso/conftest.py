@@ -4,9 +4,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from django.conf import settings as django_settings
 
 from llmadmin.sso import mapping
 from llmadmin.sso.client import forget_clients
+from llmadmin.sso.csp import with_provider_origin
 from tests.support.oidc_provider import (
     CLIENT_ID,
     CLIENT_SECRET,
@@ -62,6 +64,9 @@ def configure(settings, provider: Provider, **overrides: object) -> None:
     settings.LLMADMIN_OIDC_GROUPS_CLAIM = "groups"
     settings.LLMADMIN_OIDC_PROVIDER_NAME = "Acme ID"
     settings.LLMADMIN_OIDC_GROUP_ROLES = RULES
+    settings.CONTENT_SECURITY_POLICY = with_provider_origin(
+        django_settings.CONTENT_SECURITY_POLICY, provider.issuer
+    )
     for name, value in overrides.items():
         setattr(settings, name, value)
 
