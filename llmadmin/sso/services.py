@@ -267,3 +267,30 @@ def _sync_org_admin(identity: ProviderIdentity, admin_group: str | None, origin:
         message=f"{user.get_username()} {verb} the provider group {group}.",
         details={"username": user.get_username(), "source": "provider", "group": group},
     )
+
+
+def link_account(*, origin: Origin, config: Config, username: str, subject: str) -> User:
+    """Link the local account `username` to the provider's `subject`, so that person signs in
+    to it from now on, with the provider's roles. Its password stops working: from now on
+    leaving the provider must end its access."""
+    User = get_user_model()
+    user = User.objects.filter(username=username).first()
+    if user is None:
+        raise ApplicationError(f"There is no account named {username!r}.")
+    if ProviderIdentity.objects.filter(user=user).exists():
+        raise ApplicationError(f"{username} is already linked to an identity at the provider.")
+    if ProviderIdentity.objects.filter(issuer=config.issuer, subject=subject).exists():
+        raise ApplicationError(f"The subject {subject!r} is already linked to another account.")
+    with transaction.atomic():
+        ProviderIdentity.objects.create(user=user, issuer=config.issuer, subject=subject)
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+        record(
+            origin=origin,
+            action="sso.link",
+            outcome=Outcome.SUCCESS,
+            target=Target("user", str(user.pk), username),
+            message=f"Linked {username} to the subject {subject} at {config.name}.",
+            details={"subject": subject, "issuer": config.issuer},
+        )
+    return user

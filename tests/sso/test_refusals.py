@@ -128,3 +128,17 @@ def test_a_person_who_refuses_at_the_provider_is_told(client, provider):
     state = parse_qs(urlsplit(client.get("/sso/login/")["Location"]).query)["state"][0]
     answer = client.get("/sso/callback/", {"error": "access_denied", "state": state})
     assert "did not sign you in (access_denied)" in refused_with(client, answer, "access_denied")
+
+
+def test_an_org_admin_links_the_colliding_account_and_it_signs_in(client, provider, sign_in):
+    from django.core.management import call_command
+
+    from tests.teams.factories import UserFactory
+
+    local = UserFactory(username="dave", email="dave@example.com")
+    call_command("sso_link", "dave", "dave")
+    assert sign_in("dave")["Location"] == "/"
+    assert client.get("/llms/").wsgi_request.user == local
+    local.refresh_from_db()
+    assert not local.has_usable_password()
+    assert AuditEvent.objects.get(action="sso.link").target_label == "dave"
