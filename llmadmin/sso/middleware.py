@@ -25,7 +25,9 @@ class RecheckMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.path.startswith(("/sso/", "/accounts/logout/", "/healthz", "/static/")):
+        # The flow itself and log-out must get through; /healthz and static files read no session.
+        exempt = (reverse("sso:start"), reverse("sso:callback"), reverse("logout"))
+        if request.path in exempt or request.path.startswith(("/healthz", "/static/")):
             return self.get_response(request)
         checked_at = request.session.get(CHECKED_AT)
         if checked_at is None or not request.user.is_authenticated:

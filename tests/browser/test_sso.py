@@ -52,3 +52,33 @@ def test_sign_in_at_the_provider_and_out_of_both(page, provider):
     page.get_by_role("link", name="Sign in with Acme ID").click()
     page.wait_for_url(re.compile(rf"^{re.escape(provider.issuer)}/interaction/"))
     assert page.get_by_label("Password").is_visible()
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_the_sso_pages_have_no_serious_axe_violation(page, provider, settings, scheme):
+    from axe_playwright_python.sync_playwright import Axe
+
+    settings.LLMADMIN_PASSWORD_LOGIN = False
+    page.emulate_media(color_scheme=scheme)
+    provider.set_groups("alice", ["platform-leads", "llm-admins"])
+    page.goto("/accounts/login/")
+    found = {}
+    for step in ("login", "members", "mapping"):
+        if step == "members":
+            page.get_by_role("link", name="Sign in with Acme ID").click()
+            page.get_by_label("Email or username").fill("alice")
+            page.get_by_label("Password").fill(PASSWORD)
+            page.get_by_role("button", name="Continue").click()
+            page.wait_for_url("**/llms/")
+            page.goto("/teams/platform/members/")
+        elif step == "mapping":
+            page.goto("/sso/mapping/")
+        results = Axe().run(page)
+        serious = [
+            v["id"]
+            for v in results.response["violations"]
+            if v["impact"] in ("serious", "critical")
+        ]
+        if serious:
+            found[step] = serious
+    assert found == {}
