@@ -148,11 +148,16 @@ def _verified_claims(request: HttpRequest, config: Config) -> dict[str, Any]:
     except jose_errors.ClaimError as exc:
         what = _TOKEN_CHECKS.get(exc.claim, f"its {exc.claim!r} claim is wrong")
         raise _bad_token(name, f"token_{exc.claim}", what) from None
-    except jose_errors.JoseError as exc:
+    except (jose_errors.BadSignatureError, jose_errors.InvalidKeyIdError) as exc:
         what = "its signature does not match any key the provider publishes"
         raise _bad_token(name, "token_signature", what, type(exc).__name__) from None
+    except jose_errors.JoseError as exc:
+        what = "its ID token is not a signed token llmadmin accepts"
+        raise _bad_token(name, "token_malformed", what, type(exc).__name__) from None
     except requests.RequestException as exc:
         raise _unavailable(config, ProviderUnavailable("unreachable", type(exc).__name__)) from None
+    except ValueError as exc:  # an answer that isn't the JSON the protocol says
+        raise _unavailable(config, ProviderUnavailable("bad_answer", type(exc).__name__)) from None
     claims = token.get("userinfo")
     if not claims or not claims.get("sub"):
         raise _bad_token(name, "no_id_token", "it carried no ID token")

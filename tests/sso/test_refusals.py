@@ -57,6 +57,13 @@ def test_a_bad_id_token_is_refused(client, provider, sign_in, claims, foreign_ke
     assert not get_user_model().objects.filter(username="alice@example.com").exists()
 
 
+@pytest.mark.parametrize("raw", ["not-a-jwt", "eyJhbGciOiJub25lIn0.eyJzdWIiOiJhbGljZSJ9."])
+def test_an_id_token_that_is_not_a_signed_token_is_refused(client, provider, sign_in, raw):
+    provider.tamper(raw=raw)
+    sentence = refused_with(client, sign_in("alice"), "token_malformed")
+    assert "not a signed token llmadmin accepts" in sentence
+
+
 def test_a_state_that_does_not_match_is_refused(client, provider, sign_in):
     start = client.get("/sso/login/")
     browser = ProviderBrowser()

@@ -135,9 +135,14 @@ class Provider:
         del self.users[name]
         self._write_state()
 
-    def tamper(self, claims: dict[str, Any] | None = None, *, foreign_key: bool = False) -> None:
-        """Re-sign the next ID tokens with these claims, or with a key it never published."""
+    def tamper(
+        self, claims: dict[str, Any] | None = None, *, foreign_key: bool = False, raw: str = ""
+    ) -> None:
+        """Re-sign the next ID tokens with these claims, or with a key it never published, or
+        send `raw` in their place."""
         self.tampering = {"claims": claims or {}, "foreign_key": foreign_key}
+        if raw:
+            self.tampering["raw"] = raw
         self._write_state()
 
     def _write_state(self) -> None:

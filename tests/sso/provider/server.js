@@ -6,7 +6,7 @@
 // STATE is read on every request, so a test changes people and their groups, or asks for a
 // tampered ID token, by rewriting it while the provider runs:
 //   {"users": {"alice": {"password": "...", "email": "...", "name": "...", "groups": [...]}},
-//    "tamper": null | {"claims": {"iss": "..."}, "foreign_key": true}}
+//    "tamper": null | {"claims": {"iss": "..."}, "foreign_key": true} | {"raw": "not-a-jwt"}}
 // Key rotation is a restart on the same port with other keys. Prints "listening PORT".
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -128,6 +128,10 @@ provider.use(async (ctx, next) => {
   await next();
   const tamper = state().tamper;
   if (!tamper || ctx.path !== '/token' || !ctx.body?.id_token) return;
+  if (tamper.raw !== undefined) {
+    ctx.body = { ...ctx.body, id_token: tamper.raw };
+    return;
+  }
   const header = decodeProtectedHeader(ctx.body.id_token);
   const claims = { ...decodeJwt(ctx.body.id_token), ...(tamper.claims || {}) };
   const own = config.keys.find((k) => k.kid === header.kid);
