@@ -86,6 +86,13 @@ def _find_or_create(claims: dict[str, Any], config: Config, origin: Origin) -> t
     email = str(claims.get("email") or "").strip()
     clash = Q(username__iexact=username) | (Q(email__iexact=email) if email else Q(pk__in=[]))
     existing = User.objects.filter(clash).first()
+    if existing is not None and ProviderIdentity.objects.filter(user=existing).exists():
+        # The provider gave the email to someone new (a reused address): not theirs to inherit.
+        raise SignInRefused(
+            f"The account {existing.get_username()} with this email belongs to another person "
+            f"at {config.name}, so a new one can't take its name. Ask an org admin.",
+            reason="email_of_another_subject",
+        )
     if existing is not None:
         # Never merged silently: whoever controls that email at the provider would take over
         # the local account and its roles.

@@ -208,7 +208,10 @@ def callback(request: HttpRequest) -> HttpResponse:
     except Failed as failed:
         return _failed(request, config, failed, recheck=recheck)
     except services.SignInRefused as exc:
-        return _failed(request, config, Failed(exc.reason, exc.message), recheck=recheck)
+        # Which person at the provider, for the org admin who sorts it out (sso_link).
+        detail = f"subject {claims['sub']}, email {claims.get('email') or '(none)'}"
+        refused = Failed(exc.reason, exc.message, detail[:300])
+        return _failed(request, config, refused, recheck=recheck)
     user = signed_in.user
     login(request, user, backend=BACKEND)
     request.session[SUBJECT] = claims["sub"]

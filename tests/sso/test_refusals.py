@@ -102,6 +102,7 @@ def test_an_email_of_a_local_account_is_never_merged(client, provider, sign_in):
     local = UserFactory(username="dave", email="Dave@Example.com")
     sentence = refused_with(client, sign_in("dave"), "email_collision")
     assert "already exists in llmadmin and is not linked to Acme ID" in sentence
+    assert failure("email_collision").details["detail"] == "subject dave, email dave@example.com"
     assert not ProviderIdentity.objects.exists()
     local.refresh_from_db()
     assert local.has_usable_password()
@@ -149,3 +150,17 @@ def test_an_org_admin_links_the_colliding_account_and_it_signs_in(client, provid
     local.refresh_from_db()
     assert not local.has_usable_password()
     assert AuditEvent.objects.get(action="sso.link").target_label == "dave"
+
+
+def test_a_reused_email_does_not_inherit_another_persons_account(client, provider, sign_in):
+    from tests.support.oidc_provider import user
+
+    sign_in("alice")
+    client.post("/accounts/logout/")
+    provider.users["alice-new"] = user("alice-new", ["platform-leads"], email="alice@example.com")
+    provider.reset(provider.users)
+    # Someone else, in a browser of their own.
+    answer = ProviderBrowser().through(client, client.get("/sso/login/"), login="alice-new")
+    sentence = refused_with(client, answer, "email_of_another_subject")
+    assert "belongs to another person at Acme ID" in sentence
+    assert ProviderIdentity.objects.count() == 1
