@@ -42,9 +42,14 @@ class RecheckMiddleware:
             return redirect("login")
         if time.time() - float(checked_at) < config.recheck_seconds:
             return self.get_response(request)
-        back = request.get_full_path() if request.method in ("GET", "HEAD") else ""
+        # Where to come back to: the page asked for, or for a form sent or an htmx request the
+        # page it was sent from (what was sent is not replayed; the start view checks the host).
         if request.headers.get("HX-Request"):
             back = request.headers.get("HX-Current-URL", "")
+        elif request.method in ("GET", "HEAD"):
+            back = request.get_full_path()
+        else:
+            back = request.headers.get("Referer", "")
         url = f"{reverse('sso:start')}?{urlencode({'recheck': '1', 'next': back})}"
         if request.headers.get("HX-Request"):
             # htmx can't follow a redirect to another origin: have it load the whole page.

@@ -179,3 +179,21 @@ def test_a_deactivated_account_cannot_sign_in_with_the_provider(client, provider
     assert AuditEvent.objects.get(action="auth.login_failed").details["reason"] == (
         "account_deactivated"
     )
+
+
+def test_a_form_sent_after_the_recheck_time_comes_back_to_its_page(
+    client, provider, sign_in, browser_at_provider
+):
+    sign_in("alice")
+    age_session(client, 15 * 60 + 1)
+    answer = client.post(
+        "/teams/switch/", {"team": "1"}, headers={"Referer": "http://testserver/teams/"}
+    )
+    assert answer["Location"].startswith("/sso/login/?recheck=1")
+    back = browser_at_provider.through(client, client.get(answer["Location"]))
+    assert back["Location"] == "http://testserver/teams/"
+    # Another site's page is no place to come back to.
+    age_session(client, 15 * 60 + 1)
+    answer = client.post("/teams/switch/", {"team": "1"}, headers={"Referer": "https://evil.test/"})
+    back = browser_at_provider.through(client, client.get(answer["Location"]))
+    assert back["Location"] == "/"
