@@ -83,15 +83,11 @@ def _login_failed(origin: Origin, username: str, reason: str) -> None:
         "action": "auth.break_glass_login" if break_glass else "auth.login_failed",
         "outcome": Outcome.FAILURE,
         "target": Target("user", "", label),
-        "message": f"A log-in as {label} failed ({reason}).",
+        "message": f"A {'break-glass ' if break_glass else ''}log-in as {label} failed ({reason}).",
         "details": {"username": label, "reason": reason},
     }
-    if reason == "bad_credentials" or break_glass:
-        # Bounded by the throttle itself: at most the limits' worth per window. Break-glass
-        # attempts are rare and each one matters, so none is coalesced.
-        if break_glass:
-            event["outcome"] = Outcome.FAILURE if reason == "bad_credentials" else Outcome.DENIED
-            event["message"] = f"A break-glass log-in as {label} failed ({reason})."
+    if reason == "bad_credentials":
+        # Bounded by the throttle itself: at most the limits' worth per window.
         record(**event)
         return
     # Refusals while a lock lasts are not bounded: a client can send them as fast as it likes.
