@@ -15,6 +15,8 @@ from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from llmadmin.core import environment
+from llmadmin.sso import csp as sso_csp
+from llmadmin.sso import mapping as sso_mapping
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -67,6 +69,7 @@ INSTALLED_APPS = [
     "llmadmin.llms",
     "llmadmin.audit",
     "llmadmin.vectara",
+    "llmadmin.sso",  # sign-in with the identity provider (see "Single sign-on" below)
     "axes",  # log-in throttling (see "Log-in throttling" below)
     "django_tasks",  # the job queue (see "Jobs" below)
     "django_tasks_db",
@@ -86,6 +89,8 @@ MIDDLEWARE = [
     "llmadmin.teams.middleware.AccessMiddleware",
     "llmadmin.core.in_flight.PersonMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # After messages: it tells a person whose session it ends why.
+    "llmadmin.sso.middleware.RecheckMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     # Last, as axes asks: it sees the request after the log-in view counted a failure.
@@ -335,6 +340,39 @@ AXES_RESET_ON_SUCCESS = True
 AXES_DISABLE_ACCESS_LOG = True
 # No start-up banner: a bad environment must stay one line (and logs one JSON object each).
 AXES_VERBOSE = False
+
+# --- Single sign-on: OpenID Connect (llmadmin/sso, README "Single sign-on") ----------------
+# Off unless an issuer is set. Its discovery document gives every endpoint and the keys.
+LLMADMIN_OIDC_ISSUER = env.str("LLMADMIN_OIDC_ISSUER", default="").rstrip("/")
+LLMADMIN_OIDC_CLIENT_ID = env.str("LLMADMIN_OIDC_CLIENT_ID", default="")
+LLMADMIN_OIDC_CLIENT_SECRET = env.str("LLMADMIN_OIDC_CLIENT_SECRET", default="")
+LLMADMIN_OIDC_SCOPES = env.str("LLMADMIN_OIDC_SCOPES", default="openid email profile")
+LLMADMIN_OIDC_GROUPS_CLAIM = env.str("LLMADMIN_OIDC_GROUPS_CLAIM", default="groups")
+LLMADMIN_OIDC_PROVIDER_NAME = env.str("LLMADMIN_OIDC_PROVIDER_NAME", default="your organisation")
+# How long a sign-in stands before the provider must confirm it again (prompt=none).
+LLMADMIN_OIDC_RECHECK_SECONDS = env.int("LLMADMIN_OIDC_RECHECK_SECONDS", default=15 * 60)
+if LLMADMIN_OIDC_ISSUER:
+    environment.http_url(env, "LLMADMIN_OIDC_ISSUER", default="")
+    if not LLMADMIN_OIDC_CLIENT_ID:
+        raise ImproperlyConfigured(
+            "LLMADMIN_OIDC_ISSUER is set, so LLMADMIN_OIDC_CLIENT_ID must be."
+        )
+    if "openid" not in LLMADMIN_OIDC_SCOPES.split():
+        raise ImproperlyConfigured("LLMADMIN_OIDC_SCOPES must include openid.")
+    if LLMADMIN_OIDC_RECHECK_SECONDS < 60:
+        raise ImproperlyConfigured("LLMADMIN_OIDC_RECHECK_SECONDS must be at least 60.")
+LLMADMIN_OIDC_GROUP_ROLES = sso_mapping.load(
+    env.str("LLMADMIN_OIDC_GROUP_ROLES", default=""),
+    env.str("LLMADMIN_OIDC_GROUP_ROLES_FILE", default=""),
+)
+# Password sign-in: off for everyone but the break-glass accounts when false.
+LLMADMIN_PASSWORD_LOGIN = env.bool("LLMADMIN_PASSWORD_LOGIN", default=True)
+LLMADMIN_BREAK_GLASS_ACCOUNTS = env.list("LLMADMIN_BREAK_GLASS_ACCOUNTS", default=[])
+# Log-out is a form whose answer redirects to the provider's end_session_endpoint, which a
+# browser follows only if form-action allows its origin.
+CONTENT_SECURITY_POLICY = sso_csp.with_provider_origin(
+    CONTENT_SECURITY_POLICY, LLMADMIN_OIDC_ISSUER
+)
 
 # The DEBUG page hides marked secrets too (Django hides them only with DEBUG off).
 DEFAULT_EXCEPTION_REPORTER_FILTER = "llmadmin.core.debug.SecretsFilter"

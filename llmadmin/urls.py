@@ -13,5 +13,6 @@ urlpatterns = [
     path("llms/", include("llmadmin.llms.urls")),
     path("audit/", include("llmadmin.audit.urls")),
     path("teams/", include("llmadmin.teams.urls")),
+    path("sso/", include("llmadmin.sso.urls")),
     path("healthz", healthz, name="healthz"),
 ]

@@ -10,13 +10,16 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
+from django.utils.http import urlencode
 
 from llmadmin.audit.models import Outcome
 from llmadmin.audit.recorder import Origin, Target, record, refuse
+from llmadmin.sso import views as sso_views
 
 from . import login_throttle as throttle
 
@@ -37,6 +40,9 @@ class ThrottledAuthenticationForm(AuthenticationForm):
         if not username or not password or self.request is None:
             return self.cleaned_data
         origin = Origin.from_request(self.request)
+        if not settings.LLMADMIN_PASSWORD_LOGIN and not is_break_glass(username):
+            _login_failed(origin, username, "password_login_off")
+            raise forms.ValidationError(_password_login_off(), code="password_login_off")
         lock = throttle.lock_of(self.request, username)
         if lock:
             reason = "locked" if lock == "account" else "address_blocked"
@@ -56,14 +62,28 @@ class ThrottledAuthenticationForm(AuthenticationForm):
             raise
 
 
+def is_break_glass(typed: str) -> bool:
+    """Whether `typed` names one of the break-glass accounts, which keep password sign-in
+    when it is off for everyone else and whose every sign-in is its own audit event."""
+    username = throttle.existing_username(typed)
+    return bool(username) and username in settings.LLMADMIN_BREAK_GLASS_ACCOUNTS
+
+
+def _password_login_off() -> str:
+    name = settings.LLMADMIN_OIDC_PROVIDER_NAME
+    how = f"Sign in with {name} instead." if settings.LLMADMIN_OIDC_ISSUER else ""
+    return f"Password sign-in is turned off except for break-glass accounts. {how}".strip()
+
+
 def _login_failed(origin: Origin, username: str, reason: str) -> None:
     label = throttle.account_label(username)
+    break_glass = is_break_glass(username)
     event: dict[str, Any] = {
         "origin": origin,
-        "action": "auth.login_failed",
+        "action": "auth.break_glass_login" if break_glass else "auth.login_failed",
         "outcome": Outcome.FAILURE,
         "target": Target("user", "", label),
-        "message": f"A log-in as {label} failed ({reason}).",
+        "message": f"A {'break-glass ' if break_glass else ''}log-in as {label} failed ({reason}).",
         "details": {"username": label, "reason": reason},
     }
     if reason == "bad_credentials":
@@ -100,15 +120,33 @@ class LoginView(auth_views.LoginView):
             return reverse("teams:list")
         return super().get_default_redirect_url()
 
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        context["password_login"] = settings.LLMADMIN_PASSWORD_LOGIN
+        if settings.LLMADMIN_OIDC_ISSUER:
+            start = reverse("sso:start")
+            next_url = context.get("next")
+            context["sso"] = {
+                "name": settings.LLMADMIN_OIDC_PROVIDER_NAME,
+                "url": f"{start}?{urlencode({'next': next_url})}" if next_url else start,
+            }
+        return context
+
     def form_valid(self, form: AuthenticationForm) -> HttpResponse:
         response = super().form_valid(form)
         user = form.get_user()
+        break_glass = user.get_username() in settings.LLMADMIN_BREAK_GLASS_ACCOUNTS
         record(
             origin=Origin.from_request(self.request),
-            action="auth.login",
+            action="auth.break_glass_login" if break_glass else "auth.login",
             outcome=Outcome.SUCCESS,
             target=Target("user", str(user.pk), user.get_username()),
-            message=f"{user.get_username()} logged in.",
+            message=(
+                f"{user.get_username()} logged in with a break-glass password."
+                if break_glass
+                else f"{user.get_username()} logged in."
+            ),
+            details={"method": "password"},
         )
         return response
 
@@ -118,6 +156,8 @@ class LogoutView(auth_views.LogoutView):
         # Taken before Django logs out, which turns request.user into AnonymousUser.
         origin = Origin.from_request(request)
         user = request.user
+        # Asked before the session ends: whether the person signed in at the provider.
+        provider_logout = sso_views.provider_logout_url(request)
         response = super().post(request, *args, **kwargs)
         if user.is_authenticated:
             record(
@@ -126,5 +166,9 @@ class LogoutView(auth_views.LogoutView):
                 outcome=Outcome.SUCCESS,
                 target=Target("user", str(user.pk), user.get_username()),
                 message=f"{user.get_username()} logged out.",
+                details={"provider_logout": bool(provider_logout)},
             )
+        if provider_logout:
+            # RP-initiated logout: the provider ends its own session, then sends them back.
+            return HttpResponseRedirect(provider_logout)
         return response

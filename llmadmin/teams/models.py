@@ -23,12 +23,21 @@ class Team(models.Model):
         return self.name
 
 
+class Source(models.TextChoices):
+    HAND = "hand", "Granted by hand"
+    PROVIDER = "provider", "From the identity provider"
+
+
 class Membership(models.Model):
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
     )
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=16, choices=Role.choices)
+    # A provider-granted membership is rewritten from the person's groups at every sign-in
+    # (llmadmin/sso); `provider_group` names the group that gave it.
+    source = models.CharField(max_length=16, choices=Source.choices, default=Source.HAND)
+    provider_group = models.CharField(max_length=255, blank=True)
 
     class Meta:
         constraints = [

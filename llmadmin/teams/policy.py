@@ -41,6 +41,8 @@ class Action(StrEnum):
     AUDIT_EXPORT = "audit.export"
     # In no role: only org admins create teams.
     TEAM_CREATE = "team.create"
+    # In no role: only org admins read how provider groups map to roles.
+    SSO_MAPPING_VIEW = "sso.mapping_view"
 
 
 _EDIT = {

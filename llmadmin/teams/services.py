@@ -17,7 +17,7 @@ from django.utils.text import slugify
 from llmadmin.audit.recorder import Attempt, Origin, Target
 from llmadmin.core.errors import ActionDenied, ApplicationError
 
-from .models import Membership, Role, Team
+from .models import Membership, Role, Source, Team
 from .policy import Action, Actor, User, access_of, policy
 
 __all__ = [
@@ -146,6 +146,15 @@ def _membership_in_team(attempt: Attempt, team: Team, membership_id: int) -> Mem
         )
         raise error
     attempt.target = _member_target(membership)
+    if membership.source == Source.PROVIDER:
+        # It would be undone at their next sign-in: the provider's groups decide it.
+        from_provider = ApplicationError(
+            f"{membership.user.get_username()}'s role in {team.name} comes from the provider "
+            f"group {membership.provider_group}, so it is changed at the identity provider, "
+            "not here."
+        )
+        attempt.failure(from_provider.message)
+        raise from_provider
     return membership
 
 
