@@ -102,11 +102,6 @@ def test_the_team_switcher_is_readable(page, log_in):
     assert _contrast(page, "#team-switch") >= 4.5
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="focus after an htmx swap races with other requests' settle: fails 1 run in 3; "
-    "left open in issue 17",
-)
 def test_sorting_and_paging_keep_focus_and_say_one_line(page, log_in):
     from llmadmin.llms.models import LLMDefinition
     from llmadmin.teams.models import Team
@@ -171,11 +166,6 @@ def test_flash_messages_are_a_list_inside_the_live_region(page, log_in, emulator
     assert message.evaluate("li => li.closest('[role=status]') !== null")
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="focus after an htmx swap races with other requests' settle: fails 1 run in 3; "
-    "left open in issue 17",
-)
 def test_a_slow_test_connection_says_what_it_tries_and_stays_on_the_button(
     page, log_in, model_dns_http
 ):
