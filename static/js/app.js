@@ -70,3 +70,12 @@ document.addEventListener("htmx:afterSettle", (event) => {
   }
   input.setAttribute("aria-invalid", String(invalid));
 });
+
+document.addEventListener("htmx:oobAfterSwap", (event) => {
+  // A label line swapped out of band (the URI's, as the type changes) says whether its field
+  // is required now; the field's state for assistive technology follows it.
+  const line = event.target;
+  const label = line.querySelector && line.querySelector("label[for]");
+  const input = label && document.getElementById(label.htmlFor);
+  if (input) input.setAttribute("aria-required", String(Boolean(line.querySelector(".required"))));
+});

@@ -1,4 +1,4 @@
-"""Issue 17 point 9: the create form's examples and hints follow the type."""
+"""Issue 17 point 9: the create form's examples, hints and required marks follow the type."""
 
 from __future__ import annotations
 
@@ -77,3 +77,33 @@ def test_extra_header_and_region_examples_follow_the_choices(page, log_in):
     _choose_credential(page, "vertex_access_token")
     expect(region).to_have_attribute("placeholder", "us-east5")
     expect(region).to_have_accessible_description(re.compile("Google Cloud region"))
+
+
+def _marked_required(page, label: str) -> bool:
+    line = page.locator(".label-line", has=page.get_by_text(label, exact=True))
+    return line.locator(".required").is_visible()
+
+
+def test_required_fields_are_marked_for_eyes_and_assistive_technology(page, log_in):
+    log_in("editor")
+    page.goto("/llms/new/")
+    for label in ("Name", "Model", "Endpoint URI", "Token"):
+        assert _marked_required(page, label), label
+        field = page.get_by_label(label, exact=True)
+        # The accessible name stays the label; "required" is the field's state.
+        assert field.evaluate("e => e.required || e.getAttribute('aria-required') === 'true'")
+    for label in ("Description",):
+        assert not _marked_required(page, label)
+        assert page.get_by_label(label, exact=True).evaluate(
+            "e => !e.required && e.getAttribute('aria-required') !== 'true'"
+        )
+
+    # Anthropic may leave the URI out: its mark and state go, and come back with another type.
+    uri = page.get_by_label("Endpoint URI", exact=True)
+    _choose_type(page, "anthropic")
+    assert not _marked_required(page, "Endpoint URI")
+    expect(uri).to_have_attribute("aria-required", "false")
+    expect(page.locator("#id_uri_helptext")).to_contain_text("Optional")
+    _choose_type(page, "openai-responses")
+    assert _marked_required(page, "Endpoint URI")
+    expect(uri).to_have_attribute("aria-required", "true")

@@ -201,6 +201,7 @@ class LLMFormBase(AuthFieldsForm):
         auth_field.choices = [(t, contract.AUTH_TYPES[t]) for t in allowed]
         auth_field.initial = self.auth_type
         self._describe_for_type()
+        self._mark_required()
         self._add_htmx()
 
     # --- what the page shows -----------------------------------------------------------------
@@ -222,6 +223,19 @@ class LLMFormBase(AuthFieldsForm):
         if region:
             self.fields["region"].widget.attrs["placeholder"] = region[0]
             self.fields["region"].help_text = region[1]
+
+    def _mark_required(self) -> None:
+        """What clean() will ask for with this type and credential type, said up front."""
+        needed = {
+            name
+            for name in AUTH_FIELDS[self.auth_type]
+            if name not in OPTIONAL_AUTH_FIELDS and (name not in SECRET_FIELDS or not self.is_edit)
+        }
+        if self.llm_type != "anthropic":
+            needed.add("uri")
+        self.also_required = frozenset(needed)
+        for name in needed:
+            self.fields[name].widget.attrs["aria-required"] = "true"
 
     @property
     def uri_hint(self) -> ProviderHint | None:
