@@ -16,6 +16,10 @@ class FormRenderer(TemplatesSetting):
 class Form(forms.Form):
     """A form whose labels carry no trailing colon, like the rest of the interface."""
 
+    # Fields not required by Django that the form's clean() asks for in its present state;
+    # they are marked like required ones (forms/field.html).
+    also_required: frozenset[str] = frozenset()
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)

@@ -133,7 +133,7 @@ def test_a_failure_after_vectara_answered_is_undone_or_named_and_audited(
             f"/llms/{llm.pk}/edit/", {**form, "description": "After", "version": "1"}
         )
     elif action == "disable":
-        response = admin_client.post(f"/llms/{llm.pk}/enabled/", {"enabled": "0"})
+        response = admin_client.post(f"/llms/{llm.pk}/enabled/", {"enabled": "0", "confirm": "1"})
     else:
         response = admin_client.post(f"/llms/{llm.pk}/delete/")
 

@@ -218,7 +218,7 @@ def _edit(client: Client, llm: LLMDefinition) -> Outcome:
 
 
 def _disable(client: Client, llm: LLMDefinition) -> Outcome:
-    return _page(client, client.post(f"/llms/{llm.pk}/enabled/", {"enabled": "0"}))
+    return _page(client, client.post(f"/llms/{llm.pk}/enabled/", {"enabled": "0", "confirm": "1"}))
 
 
 def _delete(client: Client, llm: LLMDefinition) -> Outcome:

@@ -181,7 +181,7 @@ class Person:
         )
         if edited is not None and edited.status_code == 302:
             self.alive[name]["description"] = description
-        disabled = self.post("disable", f"/llms/{pk}/enabled/", {"enabled": "0"})
+        disabled = self.post("disable", f"/llms/{pk}/enabled/", {"enabled": "0", "confirm": "1"})
         if disabled is not None and disabled.status_code == 302:
             self.alive[name]["enabled"] = False  # checked against the audit outcome below
         if self.may_delete and round_number % 2 == 0:

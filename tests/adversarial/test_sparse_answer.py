@@ -120,7 +120,7 @@ def test_a_sparse_disable_answer_is_taken_as_asked(editor_client, team, settings
     )
     with fault_server(by_id_only(Fault.status(200, {"id": LLM_ID}))) as server:
         settings.VECTARA_API_URL = server.base_url
-        response = editor_client.post(f"/llms/{llm.pk}/enabled/", {"enabled": "0"})
+        response = editor_client.post(f"/llms/{llm.pk}/enabled/", {"enabled": "0", "confirm": "1"})
     assert response.status_code == 302
     llm.refresh_from_db()
     assert llm.enabled is False

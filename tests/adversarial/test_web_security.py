@@ -131,7 +131,7 @@ def test_the_same_posts_with_the_token_do_reach_the_views(world, emulator) -> No
     llm = world["llm"]
     check = client.post("/llms/new/check-uri/", {"uri": "https://127.0.0.1/"}, **headers)
     assert check.status_code == 200 and b"loopback" in check.content
-    toggle = client.post(f"/llms/{llm.pk}/enabled/", {"enabled": "0"}, **headers)
+    toggle = client.post(f"/llms/{llm.pk}/enabled/", {"enabled": "0", "confirm": "1"}, **headers)
     assert toggle.status_code == 200
     llm.refresh_from_db()
     assert llm.enabled is False

@@ -73,3 +73,31 @@ def test_the_log_in_page_and_its_refusal_have_no_serious_violation(browser, live
     context.close()
     serious = [v["id"] for v in first + second if v["impact"] in ("serious", "critical")]
     assert serious == []
+
+
+def _serious(page) -> list[str]:
+    return [
+        v["id"]
+        for v in AXE.run(page).response["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_the_question_before_disabling_has_no_serious_violation(
+    page, log_in, emulator, size, scheme
+):
+    log_in("editor")
+    llm = seeded(emulator, Team.objects.get(slug="platform"))
+    page.set_viewport_size(SIZES[size])
+    page.emulate_media(color_scheme=scheme)
+    page.goto("/llms/")
+    page.get_by_role("button", name="Disable gpt-team").click()
+    page.get_by_role("button", name="Yes, disable gpt-team").wait_for()
+    in_row = _serious(page)
+    # The page a browser without JavaScript gets: the row's button submits the form natively.
+    page.goto("/llms/")
+    page.locator(f"#toggle-{llm.pk}").evaluate("b => b.form.requestSubmit(b)")
+    page.get_by_role("heading", name="Disable gpt-team?").wait_for()
+    assert (in_row, _serious(page)) == ([], [])

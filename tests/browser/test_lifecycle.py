@@ -69,6 +69,7 @@ def test_disable_and_enable_swap_the_row_in_place(page, log_in, emulator) -> Non
     url_before = page.url
 
     page.get_by_role("button", name="Disable gpt-team").click()
+    page.get_by_role("button", name="Yes, disable gpt-team").click()
     expect(row).to_contain_text("gpt-team is now disabled.")
     expect(row.locator(".badge.off")).to_have_text("disabled")
     assert page.url == url_before

@@ -102,11 +102,6 @@ def test_the_team_switcher_is_readable(page, log_in):
     assert _contrast(page, "#team-switch") >= 4.5
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="focus after an htmx swap races with other requests' settle: fails 1 run in 3; "
-    "left open in issue 17",
-)
 def test_sorting_and_paging_keep_focus_and_say_one_line(page, log_in):
     from llmadmin.llms.models import LLMDefinition
     from llmadmin.teams.models import Team
@@ -143,17 +138,58 @@ def test_sorting_and_paging_keep_focus_and_say_one_line(page, log_in):
     expect(page.get_by_label("Search")).to_be_focused()
 
 
-def test_a_toggle_keeps_focus_on_its_button(page, log_in, emulator):
+def test_disabling_from_a_row_asks_first_and_focus_follows(page, log_in, emulator):
     from llmadmin.teams.models import Team
     from tests.llms.lifecycle_support import seeded
 
     log_in("editor")
     llm = seeded(emulator, Team.objects.get(slug="platform"))
     page.goto("/llms/")
+    row = page.locator(f"#llm-{llm.pk}")
     page.get_by_role("button", name="Disable gpt-team").focus()
     page.keyboard.press("Enter")
+    # A keystroke asks; it does not disable. The question has focus's attention.
+    yes = page.get_by_role("button", name="Yes, disable gpt-team")
+    expect(yes).to_be_focused()
+    expect(row.get_by_role("alert")).to_contain_text("Disable gpt-team? Any Vectara query")
+    assert emulator.store.get(llm.vectara_id)["enabled"] is True
+
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("button", name="Keep it enabled")).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("button", name="Disable gpt-team")).to_be_focused()
+    expect(row).not_to_contain_text("Disable gpt-team?")
+    assert emulator.store.get(llm.vectara_id)["enabled"] is True
+
+    page.keyboard.press("Enter")
+    expect(yes).to_be_focused()
+    page.keyboard.press("Enter")
     expect(page.get_by_role("button", name="Enable gpt-team")).to_be_focused()
+    expect(row).to_contain_text("gpt-team is now disabled.")
     assert emulator.store.get(llm.vectara_id)["enabled"] is False
+
+
+def test_without_javascript_disabling_from_a_row_asks_on_a_page(
+    browser, live_server, log_in, emulator
+):
+    from llmadmin.teams.models import Team
+    from tests.llms.lifecycle_support import seeded
+
+    log_in("editor", username="nojs")
+    llm = seeded(emulator, Team.objects.get(slug="platform"))
+    context = browser.new_context(base_url=live_server.url, java_script_enabled=False)
+    page = context.new_page()
+    page.goto("/accounts/login/")
+    page.get_by_label("Username").fill("nojs")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.get_by_role("button", name="Disable gpt-team").click()
+    expect(page.get_by_role("heading", name="Disable gpt-team?")).to_be_visible()
+    assert emulator.store.get(llm.vectara_id)["enabled"] is True
+    page.get_by_role("button", name="Disable gpt-team").click()
+    expect(page.locator(".messages")).to_contain_text("gpt-team is now disabled.")
+    assert emulator.store.get(llm.vectara_id)["enabled"] is False
+    context.close()
 
 
 def test_flash_messages_are_a_list_inside_the_live_region(page, log_in, emulator):
@@ -171,11 +207,6 @@ def test_flash_messages_are_a_list_inside_the_live_region(page, log_in, emulator
     assert message.evaluate("li => li.closest('[role=status]') !== null")
 
 
-@pytest.mark.xfail(
-    strict=False,
-    reason="focus after an htmx swap races with other requests' settle: fails 1 run in 3; "
-    "left open in issue 17",
-)
 def test_a_slow_test_connection_says_what_it_tries_and_stays_on_the_button(
     page, log_in, model_dns_http
 ):

@@ -89,7 +89,7 @@ def test_the_history_is_shown_to_the_teams_auditors_and_not_to_its_editors(
     editor_client, client, team, emulator
 ) -> None:
     llm = seeded(emulator, team)
-    editor_client.post(f"/llms/{llm.pk}/enabled/", {"enabled": "0"})
+    editor_client.post(f"/llms/{llm.pk}/enabled/", {"enabled": "0", "confirm": "1"})
     editor_html = editor_client.get(f"/llms/{llm.pk}/").content.decode()
     assert "llm.disable" not in editor_html
     assert "admins and auditors can read" in editor_html

@@ -109,7 +109,7 @@ def test_a_refused_connection_names_the_action(editor, team, settings) -> None:
 def test_htmx_toggle_answers_the_row_swapped_in_place(editor_client, team, emulator) -> None:
     llm = seeded(emulator, team)
     response = editor_client.post(
-        f"/llms/{llm.pk}/enabled/", {"enabled": "0"},
+        f"/llms/{llm.pk}/enabled/", {"enabled": "0", "confirm": "1"},
         headers={"HX-Request": "true", "HX-Target": f"llm-{llm.pk}"},
     )  # fmt: skip
     html = response.content.decode()
@@ -133,9 +133,39 @@ def test_htmx_toggle_on_the_detail_page_answers_the_status(editor_client, team, 
 
 def test_without_javascript_the_toggle_redirects_with_a_message(editor_client, team, emulator):
     llm = seeded(emulator, team)
-    response = editor_client.post(f"/llms/{llm.pk}/enabled/", {"enabled": "0"}, follow=True)
+    response = editor_client.post(
+        f"/llms/{llm.pk}/enabled/", {"enabled": "0", "confirm": "1"}, follow=True
+    )
     assert response.redirect_chain[-1][0] == "/llms/"
     assert "gpt-team is now disabled." in response.content.decode()
+
+
+def test_disabling_from_the_list_asks_first_and_sends_nothing(editor_client, team, emulator):
+    llm = seeded(emulator, team)
+    row = editor_client.post(
+        f"/llms/{llm.pk}/enabled/", {"enabled": "0"},
+        headers={"HX-Request": "true", "HX-Target": f"llm-{llm.pk}"},
+    ).content.decode()  # fmt: skip
+    assert row.lstrip().startswith(f'<tr id="llm-{llm.pk}"')
+    assert "Disable gpt-team? Any Vectara query or agent that names gpt-team fails" in row
+    assert ">Yes, disable gpt-team</button>" in row and ">Keep it enabled</button>" in row
+    # Without JavaScript the same button leads to a page that asks.
+    page = editor_client.post(f"/llms/{llm.pk}/enabled/", {"enabled": "0"}).content.decode()
+    assert "<h1>Disable gpt-team?</h1>" in page and 'name="confirm" value="1"' in page
+    # Asking is not an attempt: Vectara heard nothing and the audit log has nothing to say.
+    assert emulator.requests == [] and not AuditEvent.objects.exists()
+    assert LLMDefinition.objects.get().enabled is True
+
+
+def test_keeping_it_enabled_gives_the_row_back_unchanged(editor_client, team, emulator):
+    llm = seeded(emulator, team)
+    row = editor_client.post(
+        f"/llms/{llm.pk}/enabled/", {"cancel": "1"}, headers={"HX-Request": "true"}
+    ).content.decode()
+    assert "Disable gpt-team" in row and "Yes, disable" not in row
+    response = editor_client.post(f"/llms/{llm.pk}/enabled/", {"cancel": "1"})
+    assert response.status_code == 302 and response["Location"] == "/llms/"
+    assert emulator.requests == [] and not AuditEvent.objects.exists()
 
 
 def test_a_failed_htmx_toggle_shows_the_sentence_in_the_row(editor_client, team, settings):
@@ -143,7 +173,9 @@ def test_a_failed_htmx_toggle_shows_the_sentence_in_the_row(editor_client, team,
     with fault_server(FAULTS["500"][0]) as server:
         settings.VECTARA_API_URL = server.base_url
         response = editor_client.post(
-            f"/llms/{llm.pk}/enabled/", {"enabled": "0"}, headers={"HX-Request": "true"}
+            f"/llms/{llm.pk}/enabled/",
+            {"enabled": "0", "confirm": "1"},
+            headers={"HX-Request": "true"},
         )
     html = response.content.decode()
     assert response.status_code == 200  # htmx 2 swaps only 2xx

@@ -16,6 +16,7 @@ from llmadmin.llms.uri_policy import (
     UriCheck,
     UriRejected,
     check_uri,
+    hint_for_type,
     provider_hint,
     system_resolver,
 )
@@ -382,3 +383,17 @@ def test_a_credential_in_the_query_string_is_refused_and_never_echoed(uri: str) 
         check_uri(uri, resolver=lambda host: ["8.8.8.8"])
     assert "authentication fields" in caught.value.message
     assert uri.rsplit("=", 1)[1] not in caught.value.message
+
+
+def test_a_hint_never_offers_what_the_chosen_type_lacks() -> None:
+    openai = provider_hint("api.openai.com", "/v1/chat/completions")
+    studio = provider_hint("generativelanguage.googleapis.com", "/v1beta/models/g:generateContent")
+    assert openai is not None and studio is not None
+    assert hint_for_type(openai, "openai-compatible") == openai
+    assert hint_for_type(openai, "vertex-ai").message == (
+        "OpenAI wants its key in a way this type can't send; "
+        "choose the type 'OpenAI-compatible (chat completions)'."
+    )
+    vertex_studio = hint_for_type(studio, "vertex-ai")
+    assert vertex_studio.auth_type == "api_key" and "choose 'API key'" in vertex_studio.message
+    assert "Custom header" not in vertex_studio.message

@@ -165,6 +165,19 @@ class Fault:
         return cls("truncated json", action)
 
     @classmethod
+    def held(cls, then: Fault, release: threading.Event, arrived: threading.Event) -> Fault:
+        """Sets `arrived`, then holds each request until the test sets `release` (or the
+        server stops), then acts as `then`: a slow upstream whose slowness the test decides."""
+
+        def action(conn: socket.socket, request: Received, stop: threading.Event) -> None:
+            arrived.set()
+            while not (release.is_set() or stop.is_set()):
+                release.wait(_POLL)
+            then.action(conn, request, stop)
+
+        return cls(f"held, then {then.name}", action)
+
+    @classmethod
     def sequence(cls, *faults: Fault) -> Fault:
         """The n-th request gets the n-th fault; the last one repeats."""
         lock, count = threading.Lock(), [0]

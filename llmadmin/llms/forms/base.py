@@ -12,7 +12,7 @@ from django.urls import reverse
 from llmadmin.vectara import contract
 
 from .. import validators
-from ..uri_policy import UriCheck, UriRejected, check_uri
+from ..uri_policy import ProviderHint, UriCheck, UriRejected, check_uri, hint_for_type
 from . import headers as header_rows
 from .auth import AUTH_FIELDS, OPTIONAL_AUTH_FIELDS, SECRET_FIELDS, AuthFieldsForm
 
@@ -25,18 +25,41 @@ CAPABILITY_FLAGS = (
 )
 # Types whose requests carry extra headers (the contract calls them not applicable to Vertex).
 TYPES_WITH_HEADERS = frozenset({"openai-compatible", "openai-responses", "anthropic"})
-# Where each type's URI comes from, said once beside the auth fields.
+# What each type's fields look like, said under the fields themselves and swapped when the
+# type changes; an OpenAI example under a Vertex AI form misleads.
 URI_NOTES = {
-    "openai-compatible": "Give the full URL of the chat endpoint, e.g. …/v1/chat/completions.",
-    "openai-responses": "Give the Responses API URL, e.g. https://api.openai.com/v1/responses.",
+    "openai-compatible": (
+        "The full URL of the chat endpoint, e.g. https://api.openai.com/v1/chat/completions."
+    ),
+    "openai-responses": "The Responses API URL, e.g. https://api.openai.com/v1/responses.",
     "vertex-ai": (
-        "Give the Vertex AI project/location base URI for a service account, or "
-        "https://generativelanguage.googleapis.com/v1beta for an AI Studio API key."
+        "For a service account, the Vertex AI project/location base URI, e.g. "
+        "https://us-central1-aiplatform.googleapis.com/v1/projects/my-project/locations/"
+        "us-central1; for an AI Studio API key, https://generativelanguage.googleapis.com/v1beta."
     ),
     "anthropic": (
-        "The endpoint URI is optional: without one Vectara uses "
-        "https://api.anthropic.com/v1/messages, and Bedrock or Vertex take it from the region."
+        "Optional: without one Vectara uses https://api.anthropic.com/v1/messages, and Bedrock "
+        "or Vertex take it from the region."
     ),
+}
+MODEL_EXAMPLES = {
+    "openai-compatible": "gpt-4o",
+    "openai-responses": "o3-mini",
+    "vertex-ai": "gemini-2.5-flash",
+    "anthropic": "claude-sonnet-4-5",
+}
+# An extra header this type's provider really takes, as the example in an empty row.
+HEADER_EXAMPLES = {
+    "openai-compatible": ("OpenAI-Organization", "org-…"),
+    "openai-responses": ("OpenAI-Organization", "org-…"),
+    "anthropic": ("anthropic-version", "2023-06-01"),
+}
+# Which cloud a region belongs to follows from the credential type.
+REGION_HINTS = {
+    "bedrock_static_iam": ("us-east-1", "The AWS region of your Bedrock models."),
+    "bedrock_api_key": ("us-east-1", "The AWS region of your Bedrock models."),
+    "vertex_service_account": ("us-east5", "The Google Cloud region where Claude runs for you."),
+    "vertex_access_token": ("us-east5", "The Google Cloud region where Claude runs for you."),
 }
 
 # Where a field error from Vectara (keyed by its JSON path) is shown on the form.
@@ -105,14 +128,13 @@ class LLMFormBase(AuthFieldsForm):
         label="Model",
         max_length=255,
         validators=[validators.single_line],
-        help_text="The provider's model id, for example gpt-4o.",
     )
     uri = forms.CharField(
         label="Endpoint URI",
         required=False,  # required for every type but anthropic: see clean()
         max_length=2048,
         validators=[validators.single_line],
-        widget=forms.URLInput(attrs={"placeholder": "https://api.openai.com/v1/chat/completions"}),
+        widget=forms.URLInput(),
     )
     # The form's metaclass moves declared fields into `base_fields`; on an instance this name
     # holds the chosen credential type (set in __init__), which is what the checker should see.
@@ -178,6 +200,8 @@ class LLMFormBase(AuthFieldsForm):
         auth_field = cast(forms.ChoiceField, self.fields["auth_type"])
         auth_field.choices = [(t, contract.AUTH_TYPES[t]) for t in allowed]
         auth_field.initial = self.auth_type
+        self._describe_for_type()
+        self._mark_required()
         self._add_htmx()
 
     # --- what the page shows -----------------------------------------------------------------
@@ -190,6 +214,38 @@ class LLMFormBase(AuthFieldsForm):
         value = self.data.get(name) if self.is_bound else self.initial.get(name)
         return value if isinstance(value, str) and value in options else default
 
+    def _describe_for_type(self) -> None:
+        """Examples and hints of the chosen type and credential type, not another's."""
+        self.fields["uri"].help_text = URI_NOTES[self.llm_type]
+        model = MODEL_EXAMPLES[self.llm_type]
+        self.fields["model"].help_text = f"The provider's model id, for example {model}."
+        region = REGION_HINTS.get(self.auth_type)
+        if region:
+            self.fields["region"].widget.attrs["placeholder"] = region[0]
+            self.fields["region"].help_text = region[1]
+
+    def _mark_required(self) -> None:
+        """What clean() will ask for with this type and credential type, said up front."""
+        needed = {
+            name
+            for name in AUTH_FIELDS[self.auth_type]
+            if name not in OPTIONAL_AUTH_FIELDS and (name not in SECRET_FIELDS or not self.is_edit)
+        }
+        if self.llm_type != "anthropic":
+            needed.add("uri")
+        self.also_required = frozenset(needed)
+        for name in needed:
+            self.fields[name].widget.attrs["aria-required"] = "true"
+
+    @property
+    def uri_hint(self) -> ProviderHint | None:
+        hint = self.uri_check and self.uri_check.hint
+        return hint_for_type(hint, self.llm_type) if hint else None
+
+    @property
+    def header_example(self) -> tuple[str, str]:
+        return HEADER_EXAMPLES.get(self.llm_type, ("", ""))
+
     def _add_htmx(self) -> None:
         urls = self.swap_urls()
         self.fields["uri"].widget.attrs.update(
@@ -198,7 +254,9 @@ class LLMFormBase(AuthFieldsForm):
                 "hx-trigger": "blur changed",
                 "hx-target": "#uri-feedback",
                 "hx-swap": "outerHTML",
-                "hx-params": "uri",
+                # The type too: the provider's hint says what this type can choose.
+                "hx-include": "[name=type]",
+                "hx-params": "uri,type",
             }
         )
         # GET swaps name what they send with hx-params, so no secret can end up in a URL.
@@ -233,10 +291,6 @@ class LLMFormBase(AuthFieldsForm):
     @property
     def show_headers(self) -> bool:
         return self.llm_type in TYPES_WITH_HEADERS
-
-    @property
-    def uri_note(self) -> str:
-        return URI_NOTES[self.llm_type]
 
     def auth_fields(self) -> list[forms.BoundField]:
         """The fields of the chosen auth shape, for the swappable fieldset."""

@@ -12,7 +12,7 @@ from .check import DEFAULT_PORTS, MAX_URI_LENGTH, UriCheck, check_uri
 from .dns import Resolver, UnresolvableHost, system_resolver
 from .hosts import MAX_HOST_LENGTH, MAX_LABEL_LENGTH
 from .messages import UriRejected
-from .providers import ProviderHint, provider_hint
+from .providers import ProviderHint, hint_for_type, provider_hint
 
 # Here rather than in dns.py so that `uri_policy.DNS_TIMEOUT_SECONDS` is the setting itself;
 # system_resolver reads it from the package at each call.
@@ -30,6 +30,7 @@ __all__ = [
     "UriCheck",
     "UriRejected",
     "check_uri",
+    "hint_for_type",
     "provider_hint",
     "system_resolver",
 ]

@@ -17,7 +17,7 @@ from llmadmin.teams.policy import Action
 
 from .. import services
 from ..forms import SECRET_FORM_FIELDS, LLMCreateForm, LLMFormBase, parse_json_object
-from ..uri_policy import UriRejected, check_uri
+from ..uri_policy import UriRejected, check_uri, hint_for_type
 
 FORM_TEMPLATE = "llms/llm_form.html"
 
@@ -106,9 +106,12 @@ def llm_check_uri(request: AppRequest) -> HttpResponse:
     context: dict[str, object] = {}
     if uri:
         try:
-            context["uri_check"] = check_uri(uri)
+            context["uri_check"] = check = check_uri(uri)
         except UriRejected as exc:
             context["uri_error"] = exc.message
+        else:
+            hint = check.hint
+            context["uri_hint"] = hint and hint_for_type(hint, request.POST.get("type", ""))
     return render(request, f"{FORM_TEMPLATE}#uri-feedback", context)
 
 

@@ -18,6 +18,7 @@ from llmadmin.teams.models import Team
 from llmadmin.teams.policy import Action
 
 from .. import services
+from ..models import LLMDefinition
 from .browse import DETAIL_TEMPLATE, LIST_TEMPLATE, llm_flags, llm_for_action
 
 # Which partial answers an htmx toggle, by the id of the element it replaces.
@@ -28,10 +29,21 @@ _TOGGLE_TARGETS = {"llm-status": f"{DETAIL_TEMPLATE}#status"}
 @vary_on_headers("HX-Request")
 @login_required
 def llm_toggle(request: AppRequest, pk: int) -> HttpResponse:
-    """One click: the list row (or the detail page's status) comes back swapped in place.
-    Without JavaScript the form posts here and the person is sent back with a message."""
+    """The list row (or the detail page's status) comes back swapped in place; disabling from
+    the list asks first. Without JavaScript the form posts here and the person is sent back
+    with a message (or to the question)."""
     llm = llm_for_action(request, pk, Action.LLM_TOGGLE)
+    if request.POST.get("cancel"):
+        if request.htmx:
+            context = {"llm": llm, "refocus": True, **llm_flags(request, llm)}
+            return render(request, f"{LIST_TEMPLATE}#llm-row", context)
+        return redirect("llms:list")
     enabled = request.POST.get("enabled") == "1"
+    if _asks_first(request, llm, enabled):
+        context = {"llm": llm, "confirm_disable": True, **llm_flags(request, llm)}
+        if request.htmx:
+            return render(request, f"{LIST_TEMPLATE}#llm-row", context)
+        return render(request, "llms/llm_confirm_disable.html", context)
     ok, feedback = True, ""
     try:
         llm = services.llm_set_enabled(
@@ -52,6 +64,14 @@ def llm_toggle(request: AppRequest, pk: int) -> HttpResponse:
     if request.POST.get("next") == "detail":
         return redirect(llm)
     return redirect("llms:list")
+
+
+def _asks_first(request: AppRequest, llm: LLMDefinition, enabled: bool) -> bool:
+    """Disabling from a list row asks first: rows sit close together, and every query that
+    names the LLM fails at once. Its own detail page is deliberate enough to act at once."""
+    if enabled or not llm.enabled or request.POST.get("confirm"):
+        return False
+    return request.POST.get("next") != "detail"
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
