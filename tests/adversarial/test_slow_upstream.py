@@ -95,8 +95,9 @@ def slow_vectara_behind(tmp_path: Path, **env: str) -> Iterator[tuple[FaultServe
     """`make serve` in front of an upstream that answers nothing until the test is done;
     released before the server stops, so no request is still held when it does."""
     release = threading.Event()
+    held = Fault.held(Fault.close_without_response(), release, threading.Event())
     with (
-        fault_server(Fault.hold_until(release)) as vectara,
+        fault_server(held) as vectara,
         served(tmp_path, vectara.base_url, **env) as base,
     ):
         try:

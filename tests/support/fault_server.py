@@ -108,17 +108,6 @@ class Fault:
         return cls(f"hang {seconds}s", action)
 
     @classmethod
-    def hold_until(cls, release: threading.Event) -> Fault:
-        """Reads the request, then says nothing until `release` is set, then closes: an
-        upstream that is slow for exactly as long as the test needs."""
-
-        def action(conn: socket.socket, request: Received, stop: threading.Event) -> None:
-            while not (release.is_set() or stop.is_set()):
-                release.wait(_POLL)
-
-        return cls("hold until released", action)
-
-    @classmethod
     def slow_body(
         cls, status: int = 201, json_body: object = None, pause_seconds: float = 2.0
     ) -> Fault:
