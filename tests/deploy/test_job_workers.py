@@ -5,18 +5,15 @@ be read on the other instance, and every job runs once with its one audit event.
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 import time
-from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from pathlib import Path
 
 import requests
 
 from emulator import running_emulator
 from tests.llms.lifecycle_support import upstream_record
-from tests.support.gunicorn import ROOT, _stop, environment, gunicorn, log_in, manage, serve
+from tests.support.gunicorn import environment, gunicorn, log_in, manage, serve, worker
 
 PASSWORD = "job-workers-Pw-3318"
 API_KEY = "job-workers-emulator-key"
@@ -33,25 +30,6 @@ print(json.dumps({
     "llms": LLMDefinition.objects.count(),
 }))
 """
-
-
-@contextmanager
-def worker(env: dict[str, str], log: Path) -> Iterator[subprocess.Popen[str]]:
-    """`manage.py run_jobs`, as README "Jobs" says to run it."""
-    with log.open("w") as out:
-        process = subprocess.Popen(
-            [sys.executable, "manage.py", "run_jobs", "--interval", "0.2"],
-            cwd=ROOT,
-            env=env,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            text=True,
-            start_new_session=True,
-        )
-    try:
-        yield process
-    finally:
-        _stop(process)
 
 
 def finished(session: requests.Session, base: str) -> str:

@@ -84,11 +84,10 @@ def _stop(process: subprocess.Popen[str]) -> None:
             process.wait(timeout=5)
 
 
-@contextmanager
-def serving(command: list[str], env: dict[str, str], log: Path, port: int) -> Iterator[Server]:
-    """Start `command`, wait until /healthz answers 200, and stop it afterwards."""
+def _start(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[str]:
+    """`command` from the repo root in a process group of its own, its output in `log`."""
     with log.open("w") as out:
-        process = subprocess.Popen(  # noqa: S603 - the command is the test's own
+        return subprocess.Popen(  # noqa: S603 - the command is the test's own
             command,
             cwd=ROOT,
             env=env,
@@ -97,6 +96,22 @@ def serving(command: list[str], env: dict[str, str], log: Path, port: int) -> It
             text=True,
             start_new_session=True,
         )
+
+
+@contextmanager
+def worker(env: dict[str, str], log: Path) -> Iterator[subprocess.Popen[str]]:
+    """A queue worker, `manage.py run_jobs`, as README "Jobs" says to run it."""
+    process = _start([sys.executable, "manage.py", "run_jobs", "--interval", "0.2"], env, log)
+    try:
+        yield process
+    finally:
+        _stop(process)
+
+
+@contextmanager
+def serving(command: list[str], env: dict[str, str], log: Path, port: int) -> Iterator[Server]:
+    """Start `command`, wait until /healthz answers 200, and stop it afterwards."""
+    process = _start(command, env, log)
     server = Server(process, port, log)
     try:
         deadline = time.monotonic() + 60
