@@ -7,6 +7,7 @@ import pytest
 
 from llmadmin.audit.models import AuditEvent
 from llmadmin.audit.recorder import Origin
+from llmadmin.core.in_flight import PROCESS_FULL
 from llmadmin.llms.services import ActionDenied, llm_test_connection
 from llmadmin.llms.services.connection import UNSUPPORTED
 from llmadmin.llms.spec import LLMSpec
@@ -85,3 +86,25 @@ def test_a_viewer_is_refused_by_the_service_itself(team, model_dns_http) -> None
         "llm.test",
     )
     assert SECRET not in str(event.details)
+
+
+def test_a_full_process_refuses_test_connection_before_sending(
+    editor, team, model_dns_http, settings
+) -> None:
+    settings.LLMADMIN_OUTBOUND_PER_PROCESS = 0  # every place is taken
+    with fault_server(Fault.status(200, {"choices": []})) as server:
+        uri = f"{server.base_url.replace('127.0.0.1', 'model.test')}/v1/chat/completions"
+        spec = LLMSpec(
+            type="openai-compatible",
+            name="n",
+            model="m",
+            uri=uri,
+            auth={"type": "bearer", "token": SECRET},
+        )
+        result = llm_test_connection(
+            actor=editor, origin=Origin.system("t"), team=team, spec=spec, uri_check=check_uri(uri)
+        )
+        assert server.hits == 0
+    assert (result.ok, result.category, result.message) == (False, "busy", PROCESS_FULL)
+    event = AuditEvent.objects.get()
+    assert (event.action, event.outcome, event.message) == ("llm.test", "failure", PROCESS_FULL)
