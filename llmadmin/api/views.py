@@ -80,20 +80,22 @@ def _presented_key(request: HttpRequest) -> str | None:
 
 
 def _wait_seconds(prefix: str) -> int:
-    """Seconds until this key may call again, 0 if now: a fixed one-minute window per key."""
+    """Seconds until this key may call again, 0 if now: LLMADMIN_API_RATE_PER_MINUTE calls
+    in a minute that starts at the key's first call after the last one ended."""
     limit = settings.LLMADMIN_API_RATE_PER_MINUTE
     if limit <= 0:
         return 0
     now = time.time()
-    window = int(now // 60)
-    key = f"api-rate:{prefix}:{window}"
     try:
-        django_cache.add(key, 0, timeout=120)
-        count = django_cache.incr(key)
+        django_cache.add(f"api-rate:{prefix}", now, timeout=60)
+        started = float(django_cache.get(f"api-rate:{prefix}", now))
+        count_key = f"api-rate:{prefix}:{started}"  # a new window counts afresh
+        django_cache.add(count_key, 0, timeout=61)
+        count = django_cache.incr(count_key)
     except Exception:  # the cache is down: serve rather than refuse for it
         logger.warning("Could not count the calls of API key %s", prefix)
         return 0
-    return max(1, math.ceil((window + 1) * 60 - now)) if count > limit else 0
+    return max(1, math.ceil(started + 60 - now)) if count > limit else 0
 
 
 def api_call(view: Callable[..., HttpResponse]) -> View:
