@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
@@ -67,9 +67,10 @@ def make_key(transactional_db) -> Callable[..., str]:
 
 
 @pytest.fixture
-def sdk(live_server, emulator, dns_records) -> Callable[[str], Any]:
+def sdk(live_server, emulator, dns_records) -> Iterator[Callable[[str], Any]]:
     """The official SDK pointed at llmadmin's live server; every answer checked against
-    the contract on the way."""
+    the contract on the way. Its connections are closed before the live server's database
+    connection goes away, so no server thread outlives the test."""
     from vectara import Vectara
     from vectara.environment import VectaraEnvironment
 
@@ -78,9 +79,14 @@ def sdk(live_server, emulator, dns_records) -> Callable[[str], Any]:
         request = response.request
         check_answer(request.method, request.url.path, response.status_code, response.text)
 
+    opened: list[httpx.Client] = []
+
     def client(raw: str) -> Any:
         environment = VectaraEnvironment(default=live_server.url, auth=live_server.url)
         http = httpx.Client(timeout=30, event_hooks={"response": [checked]})
+        opened.append(http)
         return Vectara(environment=environment, api_key=raw, httpx_client=http)
 
-    return client
+    yield client
+    for http in opened:
+        http.close()
