@@ -139,6 +139,10 @@ def api_call(view: Callable[..., HttpResponse]) -> View:
             if failed.field_errors:
                 return _bad_request(request, BodyErrors(failed.field_errors, [failed.message]))
             return _error(request, 502, failed.message)
+        except Exception:
+            # A script reads JSON: a bug here still answers in the contract's shape.
+            logger.exception("The API failed on %s %s", request.method, request.path)
+            return _error(request, 500, "llmadmin failed to handle this call; it is logged.")
         finally:
             in_flight.person.reset(token)
 
