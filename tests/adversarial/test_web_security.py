@@ -68,6 +68,8 @@ def concrete(name: str, world: dict[str, Any]) -> str:
         kwargs["slug"] = world["team"].slug
     if "fmt" in params:
         kwargs["fmt"] = "csv"
+    if "llm_id" in params:
+        kwargs["llm_id"] = world["llm"].vectara_id
     if "pk" in params:
         if name.startswith("teams:"):
             kwargs["pk"] = world["membership"].pk
