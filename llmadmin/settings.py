@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "llmadmin.audit",
     "llmadmin.vectara",
     "llmadmin.sso",  # sign-in with the identity provider (see "Single sign-on" below)
+    "llmadmin.api",
     "axes",  # log-in throttling (see "Log-in throttling" below)
     "django_tasks",  # the job queue (see "Jobs" below)
     "django_tasks_db",
@@ -265,6 +266,9 @@ LLMADMIN_OUTBOUND_PER_PROCESS = env.int(
     "LLMADMIN_OUTBOUND_PER_PROCESS", default=max(1, env.int("GUNICORN_THREADS", default=8) - 2)
 )
 LLMADMIN_OUTBOUND_PER_PERSON = env.int("LLMADMIN_OUTBOUND_PER_PERSON", default=2)
+
+# Calls to /v2/ one API key may make per minute (shared by every instance with a CACHE_URL).
+LLMADMIN_API_RATE_PER_MINUTE = env.int("LLMADMIN_API_RATE_PER_MINUTE", default=120)
 
 # --- Jobs (llmadmin/llms/tasks.py), run by `manage.py run_jobs` -----------------------------
 # The queue is a table in the app's database: PostgreSQL in production, shared by every

@@ -34,6 +34,10 @@ class Origin:
     source_ip: str | None = None
     user_agent: str = ""
     request_id: str = ""
+    # How the request came: "" for the dashboard's pages, "api" for /v2/ with a personal API
+    # key, named by its prefix. Kept in the event's details, which the MAC covers.
+    via: str = ""
+    key_prefix: str = ""
 
     @classmethod
     def from_request(cls, request: HttpRequest) -> Origin:
@@ -96,7 +100,7 @@ def record(
         upstream_request_id=(upstream_request_id or "")[:128],
         message=message,
         # What the MAC covers must be exactly what the JSON column gives back.
-        details=json.loads(json.dumps(dict(details or {}), cls=DjangoJSONEncoder)),
+        details=json.loads(json.dumps(_details(origin, details), cls=DjangoJSONEncoder)),
     )
     if outcome == Outcome.SUCCESS:
         chain.append(event)  # part of the caller's transaction, if any
@@ -107,6 +111,11 @@ def record(
             chain.append(event)
     refusals.sweep()
     return event
+
+
+def _details(origin: Origin, details: Mapping[str, Any] | None) -> dict[str, Any]:
+    via = {"via": origin.via, "api_key": origin.key_prefix} if origin.via else {}
+    return {**dict(details or {}), **via}
 
 
 def refuse(

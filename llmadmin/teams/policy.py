@@ -182,6 +182,20 @@ class PermissionPolicy:
             visible |= Q(ownership="platform", team__isnull=True)
         return LLMDefinition.objects.filter(visible)
 
+    def may_delegate(self, who: Actor, team: Team, role: str) -> bool:
+        """May the person give `role` in `team` to something acting for them (a personal API
+        key)? Only a role whose every action they have there themselves."""
+        access = access_of(who)
+        if not access.signed_in or role not in ROLE_ACTIONS:
+            return False
+        if access.is_org_admin:
+            return True
+        own = ROLE_ACTIONS.get(access.role_in(team) or "", frozenset())
+        return bool(own) and ROLE_ACTIONS[role] <= own
+
+    def roles_delegable(self, who: Actor, team: Team) -> list[str]:
+        return [role for role in ROLE_ACTIONS if self.may_delegate(who, team, role)]
+
     def permissions_in(self, who: Actor, team: Team | None) -> dict[str, bool]:
         """Every action by name, and whether the person may do it in `team`: for templates
         (`perms.AUDIT_VIEW`)."""

@@ -43,7 +43,13 @@ def test_every_page_that_answers_get_answers_head_alike(client, team, emulator) 
     values = {
         "slug": team.slug,
         "fmt": "csv",
-        "pk": {"teams": colleague.memberships.get().pk, "audit": event.pk, "llms": llm.pk},
+        "pk": {
+            "teams": colleague.memberships.get().pk,
+            "audit": event.pk,
+            "llms": llm.pk,
+            "apikeys": 1,  # its only view is POST-only
+        },
+        "llm_id": llm.vectara_id,
     }
     checked = []
     for name, params in _views(get_resolver().url_patterns):

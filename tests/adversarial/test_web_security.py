@@ -68,6 +68,8 @@ def concrete(name: str, world: dict[str, Any]) -> str:
         kwargs["slug"] = world["team"].slug
     if "fmt" in params:
         kwargs["fmt"] = "csv"
+    if "llm_id" in params:
+        kwargs["llm_id"] = world["llm"].vectara_id
     if "pk" in params:
         if name.startswith("teams:"):
             kwargs["pk"] = world["membership"].pk
@@ -112,6 +114,8 @@ def test_every_url_refuses_a_post_without_the_csrf_token_and_changes_nothing(
         "username": "ada", "password": PASSWORD,
     }  # fmt: skip
     for name in names:
+        if name.startswith("api:"):
+            continue  # /v2/ reads no cookie, so needs no token: tests/api/test_refusals.py
         url = concrete(name, world)
         for htmx in ({}, {"HTTP_HX_REQUEST": "true"}):
             response = client.post(url, form, **htmx)
