@@ -25,7 +25,11 @@ _vectara_call = float(os.environ.get("VECTARA_CONNECT_TIMEOUT") or 3.05) + float
     os.environ.get("VECTARA_READ_TIMEOUT") or 30
 )
 graceful_timeout = int(2 * _vectara_call) + 10
-keepalive = 5
+# Threaded workers keep connections alive (sync ones closed each after one answer). Behind a
+# load balancer the server must not close an idle connection before the balancer does, or
+# the balancer may send a request down one the server is closing: the client sees a reset
+# or a 502. Balancers' idle time-outs are usually 60 s, so wait longer than that.
+keepalive = int(os.environ.get("GUNICORN_KEEPALIVE") or 75)
 # Load the app once in the master: a bad environment stops start-up with wsgi.py's one line
 # instead of workers failing and being restarted forever, and workers share the memory.
 preload_app = True
