@@ -266,6 +266,8 @@ LLMADMIN_OUTBOUND_PER_PROCESS = env.int(
     "LLMADMIN_OUTBOUND_PER_PROCESS", default=max(1, env.int("GUNICORN_THREADS", default=8) - 2)
 )
 LLMADMIN_OUTBOUND_PER_PERSON = env.int("LLMADMIN_OUTBOUND_PER_PERSON", default=2)
+# How long a call waits for a place in a full process before it is refused.
+LLMADMIN_OUTBOUND_WAIT_SECONDS = env.float("LLMADMIN_OUTBOUND_WAIT_SECONDS", default=5.0)
 
 # Calls to /v2/ one API key may make per minute (shared by every instance with a CACHE_URL).
 LLMADMIN_API_RATE_PER_MINUTE = env.int("LLMADMIN_API_RATE_PER_MINUTE", default=120)

@@ -27,3 +27,5 @@ VECTARA_API_KEY = "test-dashboard-key"
 # Tests start syncs themselves; a worker started by a test must not add a scheduled one.
 LLMADMIN_SYNC_EVERY_MINUTES = 0
 LLMADMIN_JOB_RETRY_SECONDS = 0
+# A full process refuses at once in tests: what they check is the refusal, not the wait.
+LLMADMIN_OUTBOUND_WAIT_SECONDS = 0

@@ -32,7 +32,7 @@ person: ContextVar[AbstractBaseUser | AnonymousUser | None] = ContextVar(
     "in_flight_person", default=None
 )
 
-_lock = threading.Lock()
+_places = threading.Condition()
 _in_process = 0
 
 
@@ -52,10 +52,16 @@ PERSON_FULL = (
 
 @contextmanager
 def slot() -> Iterator[None]:
-    """Hold one place for an outbound call, or raise Busy at once: never wait for a place."""
+    """Hold one place for an outbound call, or raise Busy. A full process waits up to
+    LLMADMIN_OUTBOUND_WAIT_SECONDS for a place: with Vectara answering quickly one frees
+    within milliseconds, and only a slow Vectara makes the wait end in a refusal."""
     global _in_process
-    with _lock:
-        if _in_process >= settings.LLMADMIN_OUTBOUND_PER_PROCESS:
+    with _places:
+        free = _places.wait_for(
+            lambda: _in_process < settings.LLMADMIN_OUTBOUND_PER_PROCESS,
+            timeout=settings.LLMADMIN_OUTBOUND_WAIT_SECONDS,
+        )
+        if not free:
             raise Busy(PROCESS_FULL)
         _in_process += 1
     try:
@@ -66,8 +72,9 @@ def slot() -> Iterator[None]:
             with _personal_slot(who.pk):
                 yield
     finally:
-        with _lock:
+        with _places:
             _in_process -= 1
+            _places.notify()
 
 
 @contextmanager

@@ -125,6 +125,7 @@ def test_calls_in_flight_are_capped_per_person_and_per_process(tmp_path: Path) -
         "WEB_CONCURRENCY": "1",
         "LLMADMIN_OUTBOUND_PER_PERSON": "1",
         "LLMADMIN_OUTBOUND_PER_PROCESS": "2",
+        "LLMADMIN_OUTBOUND_WAIT_SECONDS": "1",  # the fourth waits this long, then is refused
     }
     with slow_vectara_behind(tmp_path, **limits) as (vectara, base):
         editor, admin, root = Person(base, "editor"), Person(base, "admin"), Person(base, "root")
