@@ -262,6 +262,9 @@ def test_load_with_nothing_lost(
             STATIC_ROOT=str(tmp_path / "static"),
             WEB_CONCURRENCY=WORKERS,
             LLMADMIN_DEMO_PASSWORD=PASSWORD,
+            # Half the people sign in as `editor`, half as `admin`: to the per-person cap on
+            # calls to Vectara they are two people, each with many requests at once.
+            LLMADMIN_OUTBOUND_PER_PERSON=str(USERS),
             **({"CACHE_URL": cache_url} if cache_url else {}),
         )
         with serve(env, tmp_path / "serve.log") as server:
