@@ -234,10 +234,14 @@ def _list(request: HttpRequest, auth: Authenticated) -> HttpResponse:
         raise BodyErrors(errors)
     # Built-in LLMs first, then the team's by age, as Vectara lists them.
     everything = _visible(auth).order_by("-ownership", "id")
-    matches = [x for x in everything if regex.search(x.name) or regex.search(x.description or "")]
-    page = matches[offset : offset + limit]
+    if pattern:  # a regular expression runs here, over the team's LLMs, as Vectara's does
+        found = [x for x in everything if regex.search(x.name) or regex.search(x.description or "")]
+        window = found[offset : offset + limit + 1]
+    else:  # the usual call reads one page (and one row to know if more follow), not them all
+        window = list(everything[offset : offset + limit + 1])
+    page = window[:limit]
     metadata = {}
-    if offset + limit < len(matches):
+    if len(window) > limit:
         metadata["page_key"] = _encode_page_key(offset + limit, pattern)
     return JsonResponse({"llms": [llm_json(x) for x in page], "metadata": metadata})
 
