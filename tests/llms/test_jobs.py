@@ -161,3 +161,16 @@ def test_the_scheduled_sync_records_what_changed_outside_the_dashboard(team, emu
 
     run_jobs()  # not due again for an hour
     assert SyncRun.objects.count() == 1
+
+
+def test_a_run_given_up_while_it_ran_saves_nothing(editor, team, emulator) -> None:
+    from llmadmin.llms.services import llm_sync
+
+    emulator.store.put(upstream_record("gpt-late"))
+    run = sync_start(actor=editor, origin=ORIGIN, team=team, queue=False)
+    # Another worker gave it up as dead while it was still fetching.
+    SyncRun.objects.filter(pk=run.pk).update(active=False, state="failed")
+    with pytest.raises(ApplicationError, match="given up as stopped"):
+        llm_sync(actor=editor, origin=ORIGIN, team=team, run=run)
+    assert not LLMDefinition.objects.exists()  # its results were rolled back
+    assert not AuditEvent.objects.filter(action__in=["llm.sync", "llm.drift"]).exists()
