@@ -9,6 +9,7 @@ from django.contrib.auth import logout
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.functional import cached_property
 
 from .client import Config
 from .views import CHECKED_AT
@@ -24,10 +25,14 @@ class RecheckMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
+    @cached_property
+    def exempt(self) -> tuple[str, ...]:
+        # Resolved once, at the first request: the URLconf is loaded by then.
+        return (reverse("sso:start"), reverse("sso:callback"), reverse("logout"))
+
     def __call__(self, request: HttpRequest) -> HttpResponse:
         # The flow itself and log-out must get through; /healthz and static files read no session.
-        exempt = (reverse("sso:start"), reverse("sso:callback"), reverse("logout"))
-        if request.path in exempt or request.path.startswith(("/healthz", "/static/")):
+        if request.path in self.exempt or request.path.startswith(("/healthz", "/static/")):
             return self.get_response(request)
         checked_at = request.session.get(CHECKED_AT)
         if checked_at is None or not request.user.is_authenticated:
